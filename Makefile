@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# portown: build, install, test.
+#
+#   make                    build portown.ko for the running kernel
+#   make KDIR=/path/to/build  ... for another kernel
+#   make install            install into $(DESTDIR)/lib/modules/<release>/updates
+#   make check              everything the project tests (see README.md)
+#   make demo               the field stories in a VM on a stock kernel
+#   make lint               checkpatch, sparse, kernel-doc, shellcheck
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+DESTDIR ?=
+INSTALL_MOD_DIR ?= updates
+
+MAKEFLAGS += --no-print-directory
+
+all: module
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=/bin/true modules_install
+	install -D -m 0644 include/uapi/linux/portown.h \
+		$(DESTDIR)/usr/include/linux/portown.h
+
+check:
+	tools/testing/check.sh
+
+demo:
+	tools/testing/demo.sh
+
+lint:
+	tools/testing/lint.sh
+
+.PHONY: all module clean install check demo lint

@@ -1,0 +1,235 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by check.sh, demo.sh and lint.sh: paths, the cache, installing
+# what is missing, and preparing the kernels the module is tested on.
+
+set -euo pipefail
+
+PORTOWN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TESTING=$PORTOWN_TOP/tools/testing
+
+# Downloads, the kernel source and built kernels live outside the repo.
+if [ -z "${PORTOWN_CACHE:-}" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		PORTOWN_CACHE=/var/cache/portown
+	else
+		PORTOWN_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/portown
+	fi
+fi
+# Per-run work: module builds, initramfs images, console logs.
+PORTOWN_BUILD=${PORTOWN_BUILD:-$PORTOWN_TOP/build}
+mkdir -p "$PORTOWN_CACHE" "$PORTOWN_BUILD"
+
+JOBS=$(nproc)
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Debian's linux-source whose tree gives the debug kernel, checkpatch.pl,
+# kernel-doc, kunit.py and the kselftest harness.
+SOURCE_PKG=linux-source-6.12
+
+BASE_PACKAGES=(
+	qemu-system-x86 busybox-static cpio gzip xz-utils kmod gcc make
+	libc6-dev bc bison flex libelf-dev libssl-dev rsync python3 perl
+	sparse shellcheck "$SOURCE_PKG"
+)
+
+have_pkg() {
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+apt_updated=
+apt_update() {
+	[ -n "$apt_updated" ] && return 0
+	log "apt-get update"
+	apt-get update -qq >&2 || log "warning: apt-get update failed; using the package lists as they are"
+	apt_updated=1
+}
+
+# The image package of a stock series: "6.1" (bookworm) or "6.12"
+# (bookworm's security line), resolved through Debian's meta packages.
+stock_image_pkg() {
+	local meta
+	case $1 in
+	6.1) meta=linux-image-amd64 ;;
+	6.12) meta=linux-image-6.12-amd64 ;;
+	*) die "unknown stock series $1" ;;
+	esac
+	apt-cache depends "$meta" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
+
+# Install everything make check and make demo need (as root).
+ensure_deps() {
+	local missing=() p series img
+	local -a want=("${BASE_PACKAGES[@]}")
+
+	if [ "$(id -u)" = 0 ] && [ -z "${PORTOWN_OFFLINE:-}" ]; then
+		apt_update
+	fi
+	for series in 6.1 6.12; do
+		img=$(stock_image_pkg "$series")
+		[ -n "$img" ] || { apt_update; img=$(stock_image_pkg "$series"); }
+		[ -n "$img" ] || die "cannot resolve Debian's $series kernel image package"
+		want+=("linux-headers-${img#linux-image-}")
+	done
+	for p in "${want[@]}"; do
+		have_pkg "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages (install as root): ${missing[*]}"
+	log "installing: ${missing[*]}"
+	apt_update
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Unpack Debian's linux-source once per version; print the tree's path.
+source_tree() {
+	local ver dir
+	ver=$(dpkg-query -W -f='${Version}' "$SOURCE_PKG")
+	dir=$PORTOWN_CACHE/src/$ver
+	if [ ! -f "$dir/.unpacked" ]; then
+		log "unpacking $SOURCE_PKG $ver"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		tar -C "$dir" -xf "/usr/src/$SOURCE_PKG.tar.xz"
+		touch "$dir/.unpacked"
+	fi
+	echo "$dir/$SOURCE_PKG"
+}
+
+# Fetch and unpack a stock image; sets K_IMAGE, K_MODULES, K_KDIR, K_RELEASE.
+prepare_stock() {
+	local series=$1 pkg release dir
+	pkg=$(stock_image_pkg "$series")
+	release=${pkg#linux-image-}
+	dir=$PORTOWN_CACHE/kernel/$release
+	if [ ! -f "$dir/.unpacked" ]; then
+		log "fetching $pkg"
+		rm -rf "$dir"
+		mkdir -p "$dir/dl"
+		(cd "$dir/dl" && apt-get download "$pkg" >&2 2>/dev/null) ||
+			(cd "$dir/dl" && apt_update && apt-get download "$pkg" >&2)
+		dpkg-deb -x "$dir"/dl/*.deb "$dir/root"
+		rm -rf "$dir/dl"
+		touch "$dir/.unpacked"
+	fi
+	K_RELEASE=$release
+	K_IMAGE=$dir/root/boot/vmlinuz-$release
+	K_MODULES=$dir/root/lib/modules/$release
+	K_KDIR=/usr/src/linux-headers-$release
+	[ -f "$K_IMAGE" ] || die "no kernel image in $pkg"
+	[ -d "$K_KDIR" ] || die "no headers at $K_KDIR"
+}
+
+# Check that every option of the fragment survived olddefconfig.
+config_has_fragment() {
+	local config=$1 fragment=$2 line key bad=0
+	while IFS= read -r line; do
+		case $line in '#'* | '') continue ;; esac
+		key=${line%%=*}
+		if [ "${line#*=}" = n ]; then
+			if grep -q "^$key=" "$config"; then
+				log "debug kernel: $key is set, fragment wants it off"
+				bad=1
+			fi
+		elif ! grep -qxF "$line" "$config"; then
+			log "debug kernel: $line did not survive olddefconfig"
+			bad=1
+		fi
+	done <"$fragment"
+	return $bad
+}
+
+# Build (or reuse) the debug kernel; sets K_IMAGE, K_KDIR, K_RELEASE.
+# Cached by source version, fragment and compiler.
+prepare_debug() {
+	local src frag key out
+	src=$(source_tree)
+	frag=$TESTING/qemu/debug.config
+	key=$( (dpkg-query -W -f='${Version}' "$SOURCE_PKG"; cat "$frag"; gcc --version | head -1) |
+		sha256sum | cut -c1-16)
+	out=$PORTOWN_CACHE/kernel/debug-$key
+	if [ ! -f "$out/.built" ]; then
+		log "building the debug kernel in $out (several minutes, cached afterwards)"
+		rm -rf "$out"
+		mkdir -p "$out"
+		make -s -C "$src" O="$out" tinyconfig >&2
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >/dev/null
+		make -s -C "$src" O="$out" olddefconfig >&2
+		config_has_fragment "$out/.config" "$frag" ||
+			die "the debug kernel's config lacks options of $frag"
+		make -s -C "$src" O="$out" -j"$JOBS" bzImage modules >"$out/build.log" 2>&1 ||
+			{ tail -n 40 "$out/build.log" >&2; die "debug kernel build failed"; }
+		touch "$out/.built"
+	fi
+	K_IMAGE=$out/arch/x86/boot/bzImage
+	K_KDIR=$out
+	K_MODULES=
+	K_RELEASE=$(cat "$out/include/config/kernel.release")
+}
+
+# The kernels make check covers, by name.
+ALL_KERNELS="stock-6.1 stock-6.12 debug-6.12"
+
+prepare_kernel() {
+	case $1 in
+	stock-6.1) prepare_stock 6.1 ;;
+	stock-6.12) prepare_stock 6.12 ;;
+	debug-6.12) prepare_debug ;;
+	*) die "unknown kernel $1 (known: $ALL_KERNELS)" ;;
+	esac
+}
+
+# Build the module for one kernel in a private copy of the tree, so that
+# builds for different kernels never share objects.  Output in $2.
+build_modules() {
+	local kdir=$1 dir=$2
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -a "$PORTOWN_TOP/Kbuild" "$PORTOWN_TOP/Makefile" "$PORTOWN_TOP/drivers" \
+		"$PORTOWN_TOP/include" "$dir/"
+	cp -a "$PORTOWN_TOP/tests/modules" "$dir/helper"
+	make -C "$kdir" M="$dir" W=1 PORTOWN_CANARY="${PORTOWN_CANARY:-}" \
+		-j"$JOBS" modules >"$dir/build.log" 2>&1 &&
+		make -C "$kdir" M="$dir/helper" W=1 -j"$JOBS" modules >>"$dir/build.log" 2>&1
+}
+
+# Pack an initramfs: busybox, /init, the modules and test programs in $2.
+pack_initramfs() {
+	local payload=$1 out=$2 root
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,root}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$TESTING/vm/init" "$root/init"
+	chmod 0755 "$root/init"
+	printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n' \
+		>"$root/etc/passwd"
+	printf 'root:x:0:\ndialout:x:20:user\nuser:x:1000:\n' >"$root/etc/group"
+	cp -a "$payload" "$root/portown"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$root"
+}
+
+# Boot a kernel with an initramfs.  Console on ttyS0 (a file, or stdio
+# when $3 is "-"), two spare 16550 UARTs for tests on ttyS1 and ttyS2,
+# results on ttyS3 (file $4).  Returns qemu's status (124: timed out).
+boot_vm() {
+	local image=$1 initrd=$2 console=$3 results=$4 append=$5 timeout=$6
+	local -a con
+	if [ "$console" = - ]; then
+		con=(-chardev stdio,id=con,signal=off -serial chardev:con)
+	else
+		con=(-serial "file:$console")
+	fi
+	timeout -k 10 "$timeout" qemu-system-x86_64 \
+		-M pc -accel "${PORTOWN_ACCEL:-tcg}" -smp 2 -m 2048 \
+		-nodefaults -display none -no-reboot \
+		-kernel "$image" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 $append" \
+		"${con[@]}" -serial null -serial null -serial "file:$results" \
+		</dev/null
+}
