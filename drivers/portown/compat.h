@@ -9,18 +9,19 @@
 #ifndef _PORTOWN_COMPAT_H
 #define _PORTOWN_COMPAT_H
 
+#include <linux/build_bug.h>
 #include <linux/module.h>
 
 /*
- * Symbols the KUnit suites need.  <kunit/visibility.h> exports them into
- * the EXPORTED_FOR_KUNIT_TESTING namespace when the target has KUnit; on a
- * kernel without KUnit they stay module-local.
+ * EXPORT_SYMBOL_IF_KUNIT() exports a symbol for the KUnit suites when the
+ * target has KUnit.  Kernels before <kunit/visibility.h> have no use for
+ * it: there the macro expands to a declaration that checks nothing, so
+ * "EXPORT_SYMBOL_IF_KUNIT(sym);" stays valid C.
  */
 #ifdef PORTOWN_HAVE_KUNIT_VISIBILITY
 #include <kunit/visibility.h>
-#define PORTOWN_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
 #else
-#define PORTOWN_EXPORT_FOR_KUNIT(sym)
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)	static_assert(1, #symbol)
 #endif
 
 #endif /* _PORTOWN_COMPAT_H */

@@ -77,7 +77,7 @@ next:
 	}
 	return 0;
 }
-PORTOWN_EXPORT_FOR_KUNIT(portown_ldisc_lookup);
+EXPORT_SYMBOL_IF_KUNIT(portown_ldisc_lookup);
 
 /*
  * Read the tty core's list of registered disciplines and tell whether @num

@@ -99,7 +99,7 @@ static bool ldisc_listed(int num, char *name)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%63s %d", n, &v) == 2 && v == num) {
 			if (name)
-				strcpy(name, n);
+				snprintf(name, 64, "%s", n);
 			found = true;
 		}
 	}
@@ -251,7 +251,7 @@ TEST_F(module, refuses_number_taken_by_another_ldisc)
 	ASSERT_EQ(-1, load(portown_ko(), ""));
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_TRUE(kmsg_contains(kmsg,
-		"line discipline 29 is already registered as \"po_test_hold\""));
+				  "line discipline 29 is already registered as \"po_test_hold\""));
 	close(kmsg);
 
 	/* the other discipline is untouched, and nothing of portown is left */
@@ -281,7 +281,7 @@ TEST_F(module, refuses_out_of_range_number)
 	static const char * const bad[] = { "ldisc=-1", "ldisc=31", "ldisc=1000" };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		int kmsg = kmsg_open_at_end();
 
 		ASSERT_GE(kmsg, 0);

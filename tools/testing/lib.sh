@@ -1,5 +1,7 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
+# The K_* variables are set here for the scripts that source this file.
+# shellcheck disable=SC2034
 #
 # Shared by check.sh, demo.sh and lint.sh: paths, the cache, installing
 # what is missing, and preparing the kernels the module is tested on.
@@ -221,7 +223,7 @@ boot_vm() {
 	local image=$1 initrd=$2 console=$3 results=$4 append=$5 timeout=$6
 	local -a con
 	if [ "$console" = - ]; then
-		con=(-chardev stdio,id=con,signal=off -serial chardev:con)
+		con=(-chardev 'stdio,id=con,signal=off' -serial chardev:con)
 	else
 		con=(-serial "file:$console")
 	fi

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make lint: checkpatch.pl --strict, sparse (C=2) with W=1, kernel-doc and
-# shellcheck, all with zero findings.  checkpatch.pl and kernel-doc come
+# make lint: checkpatch.pl --strict, sparse (C=2) with W=1, kernel-doc, and
+# a shell-script check, all with zero findings.  checkpatch.pl and kernel-doc come
 # from Debian's linux-source tree, sparse from Debian's package.
 
 # shellcheck source=tools/testing/lib.sh
