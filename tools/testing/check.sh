@@ -167,6 +167,7 @@ run_kernel() {
 		"$k" "$kind" "${PORTOWN_CANARY:-}" >"$payload/env"
 	pack_initramfs "$payload" "$dir/initramfs.gz"
 
+	choose_accel "$K_IMAGE"
 	log "$k: booting in QEMU (timeout ${timeout}s)"
 	local tb rc=0
 	tb=$(date +%s)

@@ -216,6 +216,32 @@ pack_initramfs() {
 	rm -rf "$root"
 }
 
+# TCG always works; KVM is used only where a probe boot shows it working
+# (on some hosts /dev/kvm exists and KVM hangs).  The verdict is cached
+# for the host's current boot.  PORTOWN_ACCEL overrides the probe.
+choose_accel() {
+	local image=$1 verdict log
+	[ -n "${PORTOWN_ACCEL:-}" ] && return 0
+	verdict=$PORTOWN_CACHE/accel.$(cat /proc/sys/kernel/random/boot_id)
+	if [ ! -f "$verdict" ]; then
+		PORTOWN_ACCEL=tcg
+		if [ -w /dev/kvm ]; then
+			log "probing KVM"
+			log=$(mktemp)
+			timeout -k 2 10 qemu-system-x86_64 -accel kvm -M pc -m 256 \
+				-nodefaults -display none -no-reboot -kernel "$image" \
+				-append "console=ttyS0 panic=-1" -serial "file:$log" \
+				</dev/null >/dev/null 2>&1 || true
+			grep -q 'Linux version' "$log" && PORTOWN_ACCEL=kvm
+			rm -f "$log"
+		fi
+		rm -f "$PORTOWN_CACHE"/accel.*
+		echo "$PORTOWN_ACCEL" >"$verdict"
+	fi
+	PORTOWN_ACCEL=$(cat "$verdict")
+	log "QEMU accelerator: $PORTOWN_ACCEL"
+}
+
 # Boot a kernel with an initramfs.  Console on ttyS0 (a file, or stdio
 # when $3 is "-"), two spare 16550 UARTs for tests on ttyS1 and ttyS2,
 # results on ttyS3 (file $4).  Returns qemu's status (124: timed out).
