@@ -19,8 +19,9 @@ static int portown_cdev_open(struct inode *inode, struct file *file)
 static long portown_cdev_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
-	/* No command is defined yet: every request is unknown. */
-	return -ENOTTY;
+	long ret = portown_ioctl(NULL, cmd, (void __user *)arg);
+
+	return ret == -ENOIOCTLCMD ? -ENOTTY : ret;
 }
 
 static const struct file_operations portown_cdev_fops = {

@@ -24,4 +24,14 @@
 #define EXPORT_SYMBOL_IF_KUNIT(symbol)	static_assert(1, #symbol)
 #endif
 
+/*
+ * Class attribute callbacks take const pointers since classes became
+ * const (6.4); before that, plain ones.
+ */
+#ifdef PORTOWN_HAVE_CONST_CLASS
+#define PORTOWN_CLASS_CONST	const
+#else
+#define PORTOWN_CLASS_CONST
+#endif
+
 #endif /* _PORTOWN_COMPAT_H */

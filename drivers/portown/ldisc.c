@@ -4,7 +4,9 @@
  *
  * The shim is N_TTY: its operations are copied from N_TTY with
  * n_tty_inherit_ops(), so a port with the shim attached reads, writes,
- * echoes, polls and signals exactly as with N_TTY.
+ * echoes, polls and signals exactly as with N_TTY.  It wraps three of
+ * them: open and close record who attached it, and ioctl serves portown's
+ * commands on the tty descriptor before passing every other one to N_TTY.
  *
  * tty_register_ldisc() silently replaces whatever discipline holds the
  * number it is given, so the shim checks /proc/tty/ldiscs, the tty core's
@@ -21,11 +23,50 @@
 #include <linux/tty.h>
 #include <linux/tty_ldisc.h>
 
+#include <linux/portown.h>
+
 #include "portown.h"
 
 #define PORTOWN_LDISCS_PATH	"/proc/tty/ldiscs"
 
 static struct tty_ldisc_ops portown_ldisc_ops;
+
+/* N_TTY's own operations that the shim wraps */
+static int (*portown_n_tty_open)(struct tty_struct *tty);
+static void (*portown_n_tty_close)(struct tty_struct *tty);
+static int (*portown_n_tty_ioctl)(struct tty_struct *tty, unsigned int cmd,
+				  unsigned long arg);
+
+static int portown_ldisc_open(struct tty_struct *tty)
+{
+	int ret = portown_n_tty_open(tty);
+
+	if (!ret)
+		portown_track_shim(tty, true);
+	return ret;
+}
+
+static void portown_ldisc_close(struct tty_struct *tty)
+{
+	portown_track_shim(tty, false);
+	portown_n_tty_close(tty);
+}
+
+/*
+ * portown's commands are served here, on the tty descriptor itself; every
+ * other command goes to N_TTY.  The tty core and the driver have already
+ * passed on the command when it gets here.
+ */
+static int portown_ldisc_ioctl(struct tty_struct *tty, unsigned int cmd,
+			       unsigned long arg)
+{
+	long ret;
+
+	if (_IOC_TYPE(cmd) != PORTOWN_IOC_MAGIC)
+		return portown_n_tty_ioctl(tty, cmd, arg);
+	ret = portown_ioctl(tty, cmd, (void __user *)arg);
+	return ret == -ENOIOCTLCMD ? -ENOTTY : ret;
+}
 
 /**
  * portown_ldisc_lookup() - find a discipline number in a /proc/tty/ldiscs text
@@ -156,6 +197,12 @@ int portown_ldisc_register(int num)
 	}
 
 	n_tty_inherit_ops(&portown_ldisc_ops);
+	portown_n_tty_open = portown_ldisc_ops.open;
+	portown_n_tty_close = portown_ldisc_ops.close;
+	portown_n_tty_ioctl = portown_ldisc_ops.ioctl;
+	portown_ldisc_ops.open = portown_ldisc_open;
+	portown_ldisc_ops.close = portown_ldisc_close;
+	portown_ldisc_ops.ioctl = portown_ldisc_ioctl;
 	portown_ldisc_ops.num = num;
 	portown_ldisc_ops.name = "portown";
 	portown_ldisc_ops.owner = THIS_MODULE;

@@ -3,8 +3,9 @@
  * portown - serial port ownership and hangup recovery.
  *
  * Module entry points: the infrastructure (class, /dev/portown) comes up
- * before the line discipline, so nothing can attach the shim before there
- * is somewhere to report to, and goes down in the reverse order.
+ * first, then the tap (which records the ports already open), then the
+ * line discipline, so nothing can attach the shim before there is
+ * somewhere to report to; all of it goes down in the reverse order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,6 +15,7 @@
 #include <linux/tty.h>
 
 #include "portown.h"
+#include "registry.h"
 
 static int ldisc = N_DEVELOPMENT;
 module_param(ldisc, int, 0444);
@@ -31,9 +33,14 @@ static int __init portown_init(void)
 	if (ret)
 		goto err_sysfs;
 
-	ret = portown_ldisc_register(ldisc);
+	ret = portown_tap_init();
 	if (ret)
 		goto err_cdev;
+	portown_sysfs_start();
+
+	ret = portown_ldisc_register(ldisc);
+	if (ret)
+		goto err_tap;
 
 #ifdef PORTOWN_CANARY_WARN
 	/* Test-bed canary, only in a build made with PORTOWN_CANARY=warn. */
@@ -42,18 +49,23 @@ static int __init portown_init(void)
 	pr_info("loaded, line discipline %d\n", ldisc);
 	return 0;
 
+err_tap:
+	portown_tap_exit();
 err_cdev:
 	portown_cdev_exit();
 err_sysfs:
 	portown_sysfs_exit();
+	portown_registry_clear();
 	return ret;
 }
 
 static void __exit portown_exit(void)
 {
 	portown_ldisc_unregister();
+	portown_tap_exit();
 	portown_cdev_exit();
 	portown_sysfs_exit();
+	portown_registry_clear();
 	pr_info("unloaded\n");
 }
 

@@ -1,16 +1,295 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * portown - /sys/class/portown, one directory per tracked port.
+ *
+ * Records are created in probe context, where nothing may sleep; their
+ * sysfs devices are made by a work item.  Every attribute is read under
+ * portown_lock, with pids and uids translated into the reader's
+ * namespaces.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 
 #include "portown.h"
+#include "registry.h"
+
+static const char * const portown_state_names[] = {
+	[PORTOWN_STATE_CLOSED]	= "closed",
+	[PORTOWN_STATE_OPEN]	= "open",
+	[PORTOWN_STATE_CLAIMED]	= "claimed",
+	[PORTOWN_STATE_HUNGUP]	= "hungup",
+	[PORTOWN_STATE_GONE]	= "gone",
+};
+
+/**
+ * portown_state_name() - the name of a state, as sysfs shows it
+ * @state: PORTOWN_STATE_*
+ *
+ * Return: "closed", "open", "claimed", "hungup", "gone", or "?".
+ */
+const char *portown_state_name(u32 state)
+{
+	return state < ARRAY_SIZE(portown_state_names) ? portown_state_names[state] : "?";
+}
+
+static ssize_t tap_show(PORTOWN_CLASS_CONST struct class *class,
+			PORTOWN_CLASS_CONST struct class_attribute *attr, char *buf)
+{
+	return portown_tap_status(buf);
+}
+static CLASS_ATTR_RO(tap);
+
+static struct attribute *portown_class_attrs[] = {
+	&class_attr_tap.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(portown_class);
 
 static struct class portown_class = {
 	.name = "portown",
+	.class_groups = portown_class_groups,
 };
+
+static struct portown_port *to_port(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+static void portown_export_owner(struct portown_port *port, struct portown_ident *id)
+{
+	struct portown_who owner;
+
+	portown_port_owner(port, &owner, NULL);
+	portown_who_export(&owner, id, task_active_pid_ns(current), current_user_ns());
+	portown_who_put(&owner);
+}
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portown_port *port = to_port(dev);
+	u32 state;
+
+	/*
+	 * A claim whose process died is ended where the tty is at hand (the
+	 * next open, an ioctl), so that the exclusive bit goes with it.
+	 */
+	spin_lock(&portown_lock);
+	state = portown_port_state(port);
+	spin_unlock(&portown_lock);
+	return sysfs_emit(buf, "%s\n", portown_state_name(state));
+}
+static DEVICE_ATTR_RO(state);
+
+enum portown_owner_field { OWNER_PID, OWNER_UID, OWNER_COMM, OWNER_SINCE };
+
+static ssize_t portown_owner_show(struct device *dev, char *buf, enum portown_owner_field f)
+{
+	struct portown_port *port = to_port(dev);
+	struct portown_ident id;
+
+	spin_lock(&portown_lock);
+	portown_export_owner(port, &id);
+	spin_unlock(&portown_lock);
+
+	switch (f) {
+	case OWNER_PID:
+		return sysfs_emit(buf, "%d\n", id.pid);
+	case OWNER_UID:
+		return sysfs_emit(buf, "%u\n", id.since_ns ? id.uid : 0);
+	case OWNER_COMM:
+		return sysfs_emit(buf, "%s\n", id.comm);
+	default:
+		if (!id.since_ns)
+			return sysfs_emit(buf, "0\n");
+		return sysfs_emit(buf, "%llu.%09llu\n", id.since_ns / NSEC_PER_SEC,
+				  id.since_ns % NSEC_PER_SEC);
+	}
+}
+
+#define PORTOWN_OWNER_ATTR(_name, _field)					\
+static ssize_t _name##_show(struct device *dev, struct device_attribute *attr,	\
+			    char *buf)						\
+{										\
+	return portown_owner_show(dev, buf, _field);				\
+}										\
+static DEVICE_ATTR_RO(_name)
+
+PORTOWN_OWNER_ATTR(owner_pid, OWNER_PID);
+PORTOWN_OWNER_ATTR(owner_uid, OWNER_UID);
+PORTOWN_OWNER_ATTR(owner_comm, OWNER_COMM);
+PORTOWN_OWNER_ATTR(owner_since, OWNER_SINCE);
+
+static const char *portown_access(unsigned int f_flags)
+{
+	switch (f_flags & O_ACCMODE) {
+	case O_RDONLY:
+		return "ro";
+	case O_WRONLY:
+		return "wo";
+	default:
+		return "rw";
+	}
+}
+
+static ssize_t holders_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portown_port *port = to_port(dev);
+	struct portown_holder *h;
+	struct portown_ident id;
+	ssize_t len = 0;
+
+	spin_lock(&portown_lock);
+	list_for_each_entry(h, &port->holders, node) {
+		portown_who_export(&h->who, &id, task_active_pid_ns(current),
+				   current_user_ns());
+		len += sysfs_emit_at(buf, len, "%d %u %llu.%09llu %s%s%s%s%s %s\n",
+				     id.pid, id.uid, id.since_ns / NSEC_PER_SEC,
+				     id.since_ns % NSEC_PER_SEC, portown_access(h->f_flags),
+				     h->f_flags & O_NONBLOCK ? ",nonblock" : "",
+				     h->hungup ? ",hungup" : ",live",
+				     port->claimed && port->claimer.pid == h->who.pid ?
+				     ",claimer" : "",
+				     h->privileged ? ",privileged" : "", id.comm);
+	}
+	spin_unlock(&portown_lock);
+	return len;
+}
+static DEVICE_ATTR_RO(holders);
+
+static ssize_t shim_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portown_port *port = to_port(dev);
+	struct portown_ident id;
+	bool attached;
+
+	spin_lock(&portown_lock);
+	attached = port->shim_attached;
+	portown_who_export(&port->shim, &id, task_active_pid_ns(current), current_user_ns());
+	spin_unlock(&portown_lock);
+	if (!attached)
+		return sysfs_emit(buf, "\n");
+	return sysfs_emit(buf, "%d %u %llu.%09llu %s\n", id.pid, id.uid,
+			  id.since_ns / NSEC_PER_SEC, id.since_ns % NSEC_PER_SEC, id.comm);
+}
+static DEVICE_ATTR_RO(shim);
+
+/* The counters share one show function; each attribute knows its member. */
+struct portown_counter_attr {
+	struct device_attribute attr;
+	size_t offset;
+};
+
+static ssize_t counter_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	const struct portown_counter_attr *ca =
+		container_of(attr, struct portown_counter_attr, attr);
+	struct portown_port *port = to_port(dev);
+	u64 v;
+
+	spin_lock(&portown_lock);
+	v = *(const u64 *)((const char *)&port->counters + ca->offset);
+	spin_unlock(&portown_lock);
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+#define PORTOWN_COUNTER_ATTR(_file, _member)					\
+static struct portown_counter_attr dev_attr_##_file = {			\
+	.attr = __ATTR(_file, 0444, counter_show, NULL),			\
+	.offset = offsetof(struct portown_counters, _member),			\
+}
+
+PORTOWN_COUNTER_ATTR(opens, opens);
+PORTOWN_COUNTER_ATTR(closes, closes);
+PORTOWN_COUNTER_ATTR(claims, claims);
+PORTOWN_COUNTER_ATTR(denials, denials);
+PORTOWN_COUNTER_ATTR(hangups, hangups);
+PORTOWN_COUNTER_ATTR(reinits, reinits);
+
+static struct attribute *portown_port_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_owner_pid.attr,
+	&dev_attr_owner_uid.attr,
+	&dev_attr_owner_comm.attr,
+	&dev_attr_owner_since.attr,
+	&dev_attr_holders.attr,
+	&dev_attr_shim.attr,
+	&dev_attr_opens.attr.attr,
+	&dev_attr_closes.attr.attr,
+	&dev_attr_claims.attr.attr,
+	&dev_attr_denials.attr.attr,
+	&dev_attr_hangups.attr.attr,
+	&dev_attr_reinits.attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(portown_port);
+
+/* --- creating and removing the per-port devices ------------------------- */
+
+static void portown_sysfs_workfn(struct work_struct *work);
+static DECLARE_WORK(portown_sysfs_work, portown_sysfs_workfn);
+static bool portown_sysfs_live;
+
+/**
+ * portown_sysfs_update() - make sure a port gets its sysfs directory
+ * @port: the record
+ * @tty_dev: the tty's device, for the "device" link, or NULL
+ *
+ * Context: any; does not sleep.
+ */
+void portown_sysfs_update(struct portown_port *port, struct device *tty_dev)
+{
+	spin_lock(&portown_lock);
+	if (!port->tty_dev && tty_dev)
+		port->tty_dev = get_device(tty_dev);
+	spin_unlock(&portown_lock);
+	if (READ_ONCE(portown_sysfs_live))
+		schedule_work(&portown_sysfs_work);
+}
+
+static struct portown_port *portown_next_without_dev(void)
+{
+	struct portown_port *port, *found = NULL;
+
+	spin_lock(&portown_lock);
+	list_for_each_entry(port, portown_registry_ports(), node) {
+		if (!port->dev && !port->dev_failed) {
+			found = port;
+			kref_get(&port->kref);
+			break;
+		}
+	}
+	spin_unlock(&portown_lock);
+	return found;
+}
+
+static void portown_sysfs_workfn(struct work_struct *work)
+{
+	struct portown_port *port;
+	struct device *dev;
+
+	while ((port = portown_next_without_dev())) {
+		dev = device_create_with_groups(&portown_class, NULL, 0, port,
+						portown_port_groups, "%s", port->name);
+		if (IS_ERR(dev)) {
+			pr_warn("%s: cannot create its sysfs directory (%ld)\n",
+				port->name, PTR_ERR(dev));
+			port->dev_failed = true;
+			portown_port_put(port);
+			continue;
+		}
+		if (port->tty_dev &&
+		    sysfs_create_link(&dev->kobj, &port->tty_dev->kobj, "device"))
+			pr_warn("%s: cannot link its sysfs directory to the tty\n", port->name);
+		port->dev = dev;	/* the device keeps the reference */
+	}
+}
 
 /**
  * portown_sysfs_init() - create /sys/class/portown
@@ -24,15 +303,63 @@ int portown_sysfs_init(void)
 
 	if (ret)
 		pr_err("cannot register class portown (%d)\n", ret);
+	else
+		WRITE_ONCE(portown_sysfs_live, true);
 	return ret;
 }
 
 /**
- * portown_sysfs_exit() - remove /sys/class/portown
+ * portown_sysfs_start() - create the directories of ports recorded so far
  *
- * Context: process context, module exit.
+ * Context: process context, module init, after discovery.
+ */
+void portown_sysfs_start(void)
+{
+	schedule_work(&portown_sysfs_work);
+}
+
+static struct portown_port *portown_next_with_sysfs(void)
+{
+	struct portown_port *port, *found = NULL;
+
+	spin_lock(&portown_lock);
+	list_for_each_entry(port, portown_registry_ports(), node) {
+		if (port->dev || port->tty_dev) {
+			found = port;
+			kref_get(&port->kref);
+			break;
+		}
+	}
+	spin_unlock(&portown_lock);
+	return found;
+}
+
+/**
+ * portown_sysfs_exit() - remove every port's directory and the class
+ *
+ * Context: process context, module exit, after the tap and the shim are
+ * gone, so no new record can appear.
  */
 void portown_sysfs_exit(void)
 {
+	struct portown_port *port;
+	struct device *tty_dev;
+
+	WRITE_ONCE(portown_sysfs_live, false);
+	cancel_work_sync(&portown_sysfs_work);
+	while ((port = portown_next_with_sysfs())) {
+		if (port->dev) {
+			sysfs_remove_link(&port->dev->kobj, "device");
+			device_unregister(port->dev);
+			port->dev = NULL;
+			portown_port_put(port);		/* the device's reference */
+		}
+		spin_lock(&portown_lock);
+		tty_dev = port->tty_dev;
+		port->tty_dev = NULL;
+		spin_unlock(&portown_lock);
+		put_device(tty_dev);
+		portown_port_put(port);
+	}
 	class_unregister(&portown_class);
 }

@@ -5,6 +5,12 @@
  * The ioctls below are served on /dev/portown and, with the same numbers,
  * on a tty descriptor that has the portown line discipline attached.
  * See Documentation/userspace-api/portown.rst.
+ *
+ * Every structure starts with a "size" member that the caller sets to the
+ * sizeof() it was built with; the kernel accepts smaller (older) and larger
+ * (newer, zero tail) structures by the rules of copy_struct_from_user(),
+ * and writes back no more than "size" bytes.  All members are fixed-width
+ * and naturally aligned, with explicit reserved members instead of padding.
  */
 #ifndef _UAPI_LINUX_PORTOWN_H
 #define _UAPI_LINUX_PORTOWN_H
@@ -21,5 +27,235 @@
 #define PORTOWN_STATE_CLAIMED	2	/* one process claims it */
 #define PORTOWN_STATE_HUNGUP	3	/* hung up, dead descriptors remain */
 #define PORTOWN_STATE_GONE	4	/* device removed, descriptors remain */
+
+#define PORTOWN_COMM_LEN	16
+#define PORTOWN_NAME_LEN	32
+
+/* struct portown_ident.flags */
+#define PORTOWN_ID_HUNGUP	(1U << 0)	/* the descriptor was hung up */
+#define PORTOWN_ID_CLAIMER	(1U << 1)	/* this process claims the port */
+#define PORTOWN_ID_PRIVILEGED	(1U << 2)	/* opened past a claim (root) */
+
+/**
+ * struct portown_ident - who holds or owns a port
+ * @pid: thread-group id in the caller's pid namespace; 0 when there is
+ *	nobody, or when the process is not visible in that namespace
+ * @uid: user id in the caller's user namespace (the overflow uid when it
+ *	has no mapping there); (__u32)-1 when there is nobody
+ * @since_ns: CLOCK_REALTIME nanoseconds of the open (or the claim)
+ * @open_flags: the descriptor's open flags (O_RDWR, O_NONBLOCK, ...);
+ *	for an owner, those of its earliest descriptor
+ * @flags: PORTOWN_ID_* bits
+ * @comm: the process's name, NUL-terminated
+ */
+struct portown_ident {
+	__s32 pid;
+	__u32 uid;
+	__u64 since_ns;
+	__u32 open_flags;
+	__u32 flags;
+	char comm[PORTOWN_COMM_LEN];
+};
+
+/**
+ * struct portown_counters - what happened to a port since portown saw it
+ * @opens: successful opens
+ * @closes: closed descriptors
+ * @claims: successful claims
+ * @denials: opens and claims refused because of a claim
+ * @hangups: hangups
+ * @reinits: reinitialisations after a hangup
+ */
+struct portown_counters {
+	__u64 opens;
+	__u64 closes;
+	__u64 claims;
+	__u64 denials;
+	__u64 hangups;
+	__u64 reinits;
+};
+
+/**
+ * struct portown_info - state and owner of one port
+ * @size: in: sizeof(struct portown_info) as the caller knows it
+ * @fd: in: a descriptor of the port, or -1 to name it by @dev_major and
+ *	@dev_minor; ignored on a tty descriptor with the shim attached
+ * @dev_major: in when @fd is -1, out always: the port's device number
+ * @dev_minor: likewise
+ * @state: out: PORTOWN_STATE_*
+ * @nr_holders: out: open descriptors, live and hung up
+ * @owner: out: the claimer if the port is claimed, else the earliest live
+ *	opener; pid 0 when there is none
+ * @name: out: the tty's name, such as "ttyS1"
+ * @counters: out
+ */
+struct portown_info {
+	__u32 size;
+	__s32 fd;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 state;
+	__u32 nr_holders;
+	struct portown_ident owner;
+	char name[PORTOWN_NAME_LEN];
+	struct portown_counters counters;
+};
+
+#define PORTOWN_INFO_SIZE_VER0	144
+
+/**
+ * struct portown_holders - the open descriptors of one port
+ * @size: in: sizeof(struct portown_holders)
+ * @fd: in: as in struct portown_info
+ * @dev_major: in/out: as in struct portown_info
+ * @dev_minor: in/out
+ * @count: in: room in @holders, in entries; out: the number of holders,
+ *	which may exceed the room (then only that many were written)
+ * @entry_size: in: sizeof(struct portown_ident) as the caller knows it
+ * @holders: in: user pointer to an array of @count entries
+ */
+struct portown_holders {
+	__u32 size;
+	__s32 fd;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 count;
+	__u32 entry_size;
+	__u64 holders;
+};
+
+#define PORTOWN_HOLDERS_SIZE_VER0	32
+
+/**
+ * struct portown_wait - wait until a port can be claimed
+ * @size: in: sizeof(struct portown_wait)
+ * @fd: in: as in struct portown_info
+ * @dev_major: in/out: as in struct portown_info
+ * @dev_minor: in/out
+ * @timeout_ms: in: how long to wait; -1 waits without limit, 0 only checks
+ * @state: out: the port's state when the wait ended
+ * @__reserved: must be zero
+ */
+struct portown_wait {
+	__u32 size;
+	__s32 fd;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__s64 timeout_ms;
+	__u32 state;
+	__u32 __reserved;
+};
+
+#define PORTOWN_WAIT_SIZE_VER0	32
+
+/**
+ * struct portown_list_entry - one entry of PORTOWN_IOC_LIST
+ * @dev_major: the port's device number
+ * @dev_minor: likewise
+ * @state: PORTOWN_STATE_*
+ * @nr_holders: open descriptors
+ * @owner: as in struct portown_info
+ * @name: the tty's name
+ */
+struct portown_list_entry {
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 state;
+	__u32 nr_holders;
+	struct portown_ident owner;
+	char name[PORTOWN_NAME_LEN];
+};
+
+/**
+ * struct portown_list - the ports portown tracks
+ * @size: in: sizeof(struct portown_list)
+ * @count: in: room in @ports, in entries; out: the number of ports
+ * @entry_size: in: sizeof(struct portown_list_entry) as the caller knows it
+ * @__reserved: must be zero
+ * @ports: in: user pointer to an array of @count entries
+ */
+struct portown_list {
+	__u32 size;
+	__u32 count;
+	__u32 entry_size;
+	__u32 __reserved;
+	__u64 ports;
+};
+
+#define PORTOWN_LIST_SIZE_VER0	24
+
+/* Event types: struct portown_event.type */
+#define PORTOWN_EV_OPEN		1	/* a descriptor was opened */
+#define PORTOWN_EV_CLOSE	2	/* a descriptor was closed */
+#define PORTOWN_EV_CLAIM	3	/* a process claimed the port */
+#define PORTOWN_EV_RELEASE	4	/* the claim ended */
+#define PORTOWN_EV_DENY		5	/* an open or claim was refused */
+#define PORTOWN_EV_HANGUP	6	/* the port was hung up */
+#define PORTOWN_EV_REINIT	7	/* the port was reinitialised */
+#define PORTOWN_EV_REPAIR	8	/* the registry was corrected */
+#define PORTOWN_EV_GONE		9	/* the device was removed */
+
+/**
+ * struct portown_event - one event of a port's history
+ * @time_ns: CLOCK_REALTIME nanoseconds
+ * @seq: the port's event sequence number, from 1, without gaps
+ * @type: PORTOWN_EV_*
+ * @state: the port's state after the event
+ * @dev_major: the port's device number
+ * @dev_minor: likewise
+ * @who: the process the event is about (the opener, closer, claimer,
+ *	refused process); pid 0 when none or not visible
+ * @name: the tty's name
+ */
+struct portown_event {
+	__u64 time_ns;
+	__u64 seq;
+	__u32 type;
+	__u32 state;
+	__u32 dev_major;
+	__u32 dev_minor;
+	struct portown_ident who;
+	char name[PORTOWN_NAME_LEN];
+};
+
+/**
+ * struct portown_history - the recent events of one port
+ * @size: in: sizeof(struct portown_history)
+ * @fd: in: as in struct portown_info
+ * @dev_major: in/out: as in struct portown_info
+ * @dev_minor: in/out
+ * @count: in: room in @events; out: events available (oldest first)
+ * @entry_size: in: sizeof(struct portown_event) as the caller knows it
+ * @events: in: user pointer to an array of @count entries
+ */
+struct portown_history {
+	__u32 size;
+	__s32 fd;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 count;
+	__u32 entry_size;
+	__u64 events;
+};
+
+#define PORTOWN_HISTORY_SIZE_VER0	32
+
+/* Query a port: state, owner, counters. */
+#define PORTOWN_IOC_INFO	_IOWR(PORTOWN_IOC_MAGIC, 1, struct portown_info)
+/*
+ * Claim a port through a descriptor the caller holds.  On EBUSY the
+ * current owner is written to struct portown_info.owner all the same.
+ */
+#define PORTOWN_IOC_CLAIM	_IOWR(PORTOWN_IOC_MAGIC, 2, struct portown_info)
+/* Give a claim up. */
+#define PORTOWN_IOC_RELEASE	_IOWR(PORTOWN_IOC_MAGIC, 3, struct portown_info)
+/* List the open descriptors of a port. */
+#define PORTOWN_IOC_HOLDERS	_IOWR(PORTOWN_IOC_MAGIC, 4, struct portown_holders)
+/* Block until a port can be claimed, or the timeout ends. */
+#define PORTOWN_IOC_WAIT	_IOWR(PORTOWN_IOC_MAGIC, 5, struct portown_wait)
+/* List the tracked ports. */
+#define PORTOWN_IOC_LIST	_IOWR(PORTOWN_IOC_MAGIC, 6, struct portown_list)
+/* The recent events of a port. */
+#define PORTOWN_IOC_HISTORY	_IOWR(PORTOWN_IOC_MAGIC, 7, struct portown_history)
 
 #endif /* _UAPI_LINUX_PORTOWN_H */

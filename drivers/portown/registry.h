@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * portown - the registry: one record per tracked port, its holders, its
+ * claim, its counters and its recent history.  No tty calls: the tty
+ * glue (tap.c, ldisc.c, claim.c) feeds it, KUnit drives it directly.
+ */
+#ifndef _PORTOWN_REGISTRY_H
+#define _PORTOWN_REGISTRY_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+
+#include <linux/portown.h>
+
+struct device;
+struct pid;
+struct pid_namespace;
+struct user_namespace;
+
+#define PORTOWN_HISTORY_LEN	32
+
+/**
+ * struct portown_who - a process, as the registry remembers it
+ * @pid: the thread group's struct pid, referenced: numbers can be reused,
+ *	a struct pid cannot, so a new process never passes for an old one
+ * @uid: the process's real uid at the time
+ * @since_ns: CLOCK_REALTIME nanoseconds of the event
+ * @comm: the process's name at the time
+ */
+struct portown_who {
+	struct pid *pid;
+	kuid_t uid;
+	u64 since_ns;
+	char comm[TASK_COMM_LEN];
+};
+
+/**
+ * struct portown_holder - one open descriptor of a port
+ * @node: in &portown_port.holders, oldest first
+ * @file: the descriptor's struct file; identifies it, never dereferenced
+ *	by the registry
+ * @who: the opener
+ * @f_flags: the descriptor's open flags
+ * @hungup: the port was hung up under this descriptor
+ * @privileged: opened while another process claimed the port
+ */
+struct portown_holder {
+	struct list_head node;
+	const void *file;
+	struct portown_who who;
+	unsigned int f_flags;
+	bool hungup;
+	bool privileged;
+};
+
+/**
+ * struct portown_hist - one entry of a port's history
+ * @time_ns: CLOCK_REALTIME nanoseconds of the event
+ * @seq: sequence number, from 1
+ * @type: PORTOWN_EV_*
+ * @state: the port's state after the event
+ * @who: the process the event is about; @who.pid may be NULL
+ */
+struct portown_hist {
+	u64 time_ns;
+	u64 seq;
+	u32 type;
+	u32 state;
+	struct portown_who who;
+};
+
+/**
+ * struct portown_port - the record of one tracked port
+ * @node: in the registry's list
+ * @kref: references: the registry's list holds one
+ * @devt: the tty's device number, the key
+ * @name: the tty's name
+ * @holders: &struct portown_holder, oldest first
+ * @nr_holders: entries in @holders
+ * @nr_live: entries in @holders not hung up
+ * @gone: the device was removed
+ * @claimed: @claimer is valid
+ * @claimer: the claiming process
+ * @claim_excl: the claim set TTY_EXCLUSIVE, which its end must clear
+ * @claim_flags: open flags of the descriptor the claim was made through
+ * @counters: see &struct portown_counters
+ * @history: ring of the last %PORTOWN_HISTORY_LEN events
+ * @seq: sequence number of the last event
+ * @shim_attached: the shim is attached; @shim says by whom
+ * @shim: the process that attached the shim
+ * @wait: woken on every change
+ * @dev: the port's device in /sys/class/portown, managed by sysfs.c
+ * @dev_failed: creating @dev failed; not retried
+ * @tty_dev: the tty's device (referenced), target of the "device" link
+ *
+ * Everything but @node, @kref, @devt, @wait, @dev and @dev_failed is
+ * protected by portown_lock; @dev and @dev_failed belong to sysfs.c.
+ */
+struct portown_port {
+	struct list_head node;
+	struct kref kref;
+	dev_t devt;
+	char name[PORTOWN_NAME_LEN];
+	struct list_head holders;
+	unsigned int nr_holders;
+	unsigned int nr_live;
+	bool gone;
+	bool claimed;
+	struct portown_who claimer;
+	bool claim_excl;
+	unsigned int claim_flags;
+	struct portown_counters counters;
+	struct portown_hist history[PORTOWN_HISTORY_LEN];
+	u64 seq;
+	bool shim_attached;
+	struct portown_who shim;
+	wait_queue_head_t wait;
+	struct device *dev;
+	bool dev_failed;
+	struct device *tty_dev;
+};
+
+extern spinlock_t portown_lock;
+
+void portown_who_current(struct portown_who *who);
+void portown_who_copy(struct portown_who *dst, const struct portown_who *src);
+void portown_who_put(struct portown_who *who);
+void portown_who_export(const struct portown_who *who, struct portown_ident *id,
+			struct pid_namespace *pidns, struct user_namespace *userns);
+void portown_who_export_event(const struct portown_who *who, struct portown_ident *id,
+			      struct pid_namespace *pidns, struct user_namespace *userns);
+
+struct portown_port *portown_port_lookup(dev_t devt);
+struct portown_port *portown_port_find_or_add(dev_t devt, const char *name, gfp_t gfp);
+void portown_port_put(struct portown_port *port);
+void portown_port_remove(struct portown_port *port);
+void portown_registry_clear(void);
+struct list_head *portown_registry_ports(void);
+
+u32 portown_port_state(const struct portown_port *port);
+bool portown_port_owner(const struct portown_port *port, struct portown_who *owner,
+			unsigned int *f_flags);
+struct portown_holder *portown_port_holder(const struct portown_port *port,
+					   const void *file);
+bool portown_port_held_by_other(const struct portown_port *port, const struct pid *pid,
+				const void *file, struct portown_who *other,
+				unsigned int *f_flags);
+
+int portown_port_open(struct portown_port *port, const void *file,
+		      const struct portown_who *who, unsigned int f_flags, gfp_t gfp);
+bool portown_port_close(struct portown_port *port, const void *file,
+			const struct portown_who *who);
+bool portown_port_hangup(struct portown_port *port, const struct portown_who *who);
+int portown_port_claim(struct portown_port *port, const void *file,
+		       const struct portown_who *who);
+int portown_port_release(struct portown_port *port, const struct pid *pid,
+			 const struct portown_who *who);
+void portown_port_holder_hungup(struct portown_port *port, const void *file);
+bool portown_port_end_claim(struct portown_port *port, const struct portown_who *who);
+void portown_port_deny(struct portown_port *port, const struct portown_who *who);
+void portown_port_record(struct portown_port *port, u32 type, const struct portown_who *who);
+
+unsigned int portown_port_history(const struct portown_port *port,
+				  struct portown_hist *out, unsigned int max);
+
+#endif /* _PORTOWN_REGISTRY_H */

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for portown's registry: the state machine, holders, claims,
+ * the history ring and the namespace translation of identities.
+ *
+ * The registry is the live one of the loaded module, so the tests use
+ * device numbers no tty has (major 4095) and remove their records.
+ */
+#include <kunit/test.h>
+#include <linux/cred.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/user_namespace.h>
+
+#include "portown.h"
+#include "registry.h"
+
+#define TEST_DEVT(n)	MKDEV(4095, (n))
+
+struct registry_test {
+	struct portown_port *port;
+	struct portown_who a, b;	/* two distinct processes */
+	int files[4];			/* their addresses stand for struct files */
+};
+
+static int registry_test_init(struct kunit *test)
+{
+	struct registry_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->port = portown_port_find_or_add(TEST_DEVT(1), "ttyTEST1", GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->port);
+
+	portown_who_current(&t->a);
+	t->b.pid = find_get_pid(1);	/* init: certainly another process */
+	KUNIT_ASSERT_NOT_NULL(test, t->b.pid);
+	KUNIT_ASSERT_PTR_NE(test, t->a.pid, t->b.pid);
+	t->b.uid = GLOBAL_ROOT_UID;
+	t->b.since_ns = 1;
+	strscpy(t->b.comm, "other", sizeof(t->b.comm));
+	test->priv = t;
+	return 0;
+}
+
+static void registry_test_exit(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+
+	portown_port_remove(t->port);
+	portown_port_put(t->port);
+	portown_who_put(&t->a);
+	portown_who_put(&t->b);
+}
+
+static u32 state(struct portown_port *port)
+{
+	u32 s;
+
+	spin_lock(&portown_lock);
+	s = portown_port_state(port);
+	spin_unlock(&portown_lock);
+	return s;
+}
+
+static void open_as(struct kunit *test, struct portown_port *port, void *file,
+		    struct portown_who *who)
+{
+	int ret;
+
+	spin_lock(&portown_lock);
+	ret = portown_port_open(port, file, who, O_RDWR, GFP_ATOMIC);
+	spin_unlock(&portown_lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+}
+
+static bool close_file(struct portown_port *port, void *file)
+{
+	bool ended;
+
+	spin_lock(&portown_lock);
+	ended = portown_port_close(port, file, NULL);
+	spin_unlock(&portown_lock);
+	return ended;
+}
+
+static int claim_as(struct portown_port *port, void *file, struct portown_who *who)
+{
+	int ret;
+
+	spin_lock(&portown_lock);
+	ret = portown_port_claim(port, file, who);
+	spin_unlock(&portown_lock);
+	return ret;
+}
+
+static void registry_lookup_and_add(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *p;
+
+	p = portown_port_lookup(TEST_DEVT(1));
+	KUNIT_EXPECT_PTR_EQ(test, p, t->port);
+	portown_port_put(p);
+	p = portown_port_find_or_add(TEST_DEVT(1), "ignored", GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, p, t->port);
+	KUNIT_EXPECT_STREQ(test, p->name, "ttyTEST1");
+	portown_port_put(p);
+	KUNIT_EXPECT_NULL(test, portown_port_lookup(TEST_DEVT(2)));
+}
+
+static void registry_state_machine(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLOSED);
+	open_as(test, port, &t->files[0], &t->a);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_OPEN);
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLAIMED);
+	open_as(test, port, &t->files[1], &t->b);	/* a root open past the claim */
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLAIMED);
+
+	spin_lock(&portown_lock);
+	portown_port_hangup(port, NULL);
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_HUNGUP);
+	KUNIT_EXPECT_FALSE(test, port->claimed);
+	KUNIT_EXPECT_EQ(test, port->counters.hangups, 1ULL);
+
+	close_file(port, &t->files[0]);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_HUNGUP);
+	close_file(port, &t->files[1]);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLOSED);
+
+	/* a reopen after the hangup is live again; a removed device is gone */
+	open_as(test, port, &t->files[2], &t->b);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_OPEN);
+	port->gone = true;
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_GONE);
+	close_file(port, &t->files[2]);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLOSED);
+}
+
+static void registry_holder_bookkeeping(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct portown_who owner;
+	unsigned int flags = 0;
+
+	open_as(test, port, &t->files[0], &t->b);
+	open_as(test, port, &t->files[1], &t->a);
+	open_as(test, port, &t->files[2], &t->a);
+	KUNIT_EXPECT_EQ(test, port->nr_holders, 3U);
+	KUNIT_EXPECT_EQ(test, port->counters.opens, 3ULL);
+
+	spin_lock(&portown_lock);
+	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, &flags));
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->b.pid);	/* the earliest */
+	KUNIT_EXPECT_EQ(test, flags, (unsigned int)O_RDWR);
+	portown_who_put(&owner);
+
+	KUNIT_EXPECT_FALSE(test, close_file(port, &t->files[0]));
+	KUNIT_EXPECT_FALSE(test, close_file(port, &t->files[0]));	/* unknown now */
+	KUNIT_EXPECT_EQ(test, port->nr_holders, 2U);
+	KUNIT_EXPECT_EQ(test, port->counters.closes, 1ULL);
+
+	spin_lock(&portown_lock);
+	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, NULL));
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->a.pid);
+	portown_who_put(&owner);
+
+	/* a file recorded twice (a missed close) replaces the stale entry */
+	open_as(test, port, &t->files[1], &t->b);
+	KUNIT_EXPECT_EQ(test, port->nr_holders, 2U);
+	KUNIT_EXPECT_EQ(test, port->nr_live, 2U);
+
+	spin_lock(&portown_lock);
+	portown_port_hangup(port, NULL);
+	KUNIT_EXPECT_FALSE(test, portown_port_owner(port, &owner, NULL));
+	KUNIT_EXPECT_NULL(test, owner.pid);
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, port->nr_live, 0U);
+	close_file(port, &t->files[1]);
+	close_file(port, &t->files[2]);
+	KUNIT_EXPECT_EQ(test, port->nr_holders, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&port->holders));
+}
+
+static void registry_claim_rules(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct portown_holder *h;
+
+	/* no claim without a descriptor */
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -EBADF);
+
+	open_as(test, port, &t->files[0], &t->a);
+	open_as(test, port, &t->files[1], &t->b);
+	/* another process holds it: refused, and counted */
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -EBUSY);
+	KUNIT_EXPECT_EQ(test, port->counters.denials, 1ULL);
+	KUNIT_EXPECT_FALSE(test, port->claimed);
+
+	close_file(port, &t->files[1]);
+	/* a descriptor opened by another process, inherited by the claimer */
+	open_as(test, port, &t->files[2], &t->b);
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[2], &t->a), 0);
+	spin_lock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, portown_port_release(port, t->a.pid, &t->a), 0);
+	spin_unlock(&portown_lock);
+	close_file(port, &t->files[2]);
+
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);	/* again: no-op */
+	KUNIT_EXPECT_EQ(test, port->counters.claims, 2ULL);
+
+	/* an open past the claim is marked; its claim is refused */
+	open_as(test, port, &t->files[1], &t->b);
+	spin_lock(&portown_lock);
+	h = portown_port_holder(port, &t->files[1]);
+	KUNIT_EXPECT_TRUE(test, h && h->privileged);
+	KUNIT_EXPECT_EQ(test, portown_port_release(port, t->b.pid, &t->b), -EPERM);
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[1], &t->b), -EBUSY);
+	KUNIT_EXPECT_EQ(test, port->counters.denials, 2ULL);
+
+	spin_lock(&portown_lock);
+	port->claim_excl = true;
+	KUNIT_EXPECT_EQ(test, portown_port_release(port, t->a.pid, &t->a), 1);
+	KUNIT_EXPECT_EQ(test, portown_port_release(port, t->a.pid, &t->a), -ENOENT);
+	portown_port_hangup(port, NULL);
+	spin_unlock(&portown_lock);
+	/* a hung-up descriptor cannot claim */
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -EIO);
+
+	close_file(port, &t->files[0]);
+	close_file(port, &t->files[1]);
+}
+
+static void registry_claim_ends_on_last_close(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+
+	open_as(test, port, &t->files[0], &t->a);
+	open_as(test, port, &t->files[1], &t->a);
+	KUNIT_ASSERT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
+	port->claim_excl = true;	/* as if the claim had set TTY_EXCLUSIVE */
+	KUNIT_EXPECT_FALSE(test, close_file(port, &t->files[0]));
+	KUNIT_EXPECT_TRUE(test, port->claimed);
+	KUNIT_EXPECT_TRUE(test, close_file(port, &t->files[1]));
+	KUNIT_EXPECT_FALSE(test, port->claimed);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLOSED);
+}
+
+static void registry_history_wraps(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct portown_hist *h;
+	unsigned int n, i;
+
+	h = kunit_kcalloc(test, PORTOWN_HISTORY_LEN, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+
+	/* 20 open/close pairs: 40 events, more than the ring holds */
+	for (i = 0; i < 20; i++) {
+		open_as(test, port, &t->files[0], &t->a);
+		close_file(port, &t->files[0]);
+	}
+	spin_lock(&portown_lock);
+	n = portown_port_history(port, h, PORTOWN_HISTORY_LEN);
+	spin_unlock(&portown_lock);
+	KUNIT_ASSERT_EQ(test, n, (unsigned int)PORTOWN_HISTORY_LEN);
+	KUNIT_EXPECT_EQ(test, port->seq, 40ULL);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, h[i].seq, 40ULL - PORTOWN_HISTORY_LEN + 1 + i);
+		KUNIT_EXPECT_EQ(test, h[i].type,
+				(u32)(h[i].seq % 2 ? PORTOWN_EV_OPEN : PORTOWN_EV_CLOSE));
+		KUNIT_EXPECT_EQ(test, h[i].state,
+				(u32)(h[i].seq % 2 ? PORTOWN_STATE_OPEN : PORTOWN_STATE_CLOSED));
+		KUNIT_EXPECT_PTR_EQ(test, h[i].who.pid, t->a.pid);
+		portown_who_put(&h[i].who);
+	}
+
+	/* less room than events: the oldest come first, the count is whole */
+	spin_lock(&portown_lock);
+	n = portown_port_history(port, h, 2);
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, n, (unsigned int)PORTOWN_HISTORY_LEN);
+	KUNIT_EXPECT_EQ(test, h[0].seq, 9ULL);
+	KUNIT_EXPECT_EQ(test, h[1].seq, 10ULL);
+	portown_who_put(&h[0].who);
+	portown_who_put(&h[1].who);
+}
+
+static void registry_ident_translation(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_who nobody = {};
+	struct portown_ident id;
+
+	portown_who_export(&t->a, &id, &init_pid_ns, &init_user_ns);
+	KUNIT_EXPECT_EQ(test, id.pid, (s32)task_tgid_nr(current));
+	KUNIT_EXPECT_EQ(test, id.uid, from_kuid(&init_user_ns, current_uid()));
+	KUNIT_EXPECT_STREQ(test, id.comm, current->comm);
+	KUNIT_EXPECT_EQ(test, id.since_ns, t->a.since_ns);
+
+	portown_who_export(&t->b, &id, &init_pid_ns, &init_user_ns);
+	KUNIT_EXPECT_EQ(test, id.pid, 1);
+	KUNIT_EXPECT_EQ(test, id.uid, 0U);
+
+	portown_who_export(&nobody, &id, &init_pid_ns, &init_user_ns);
+	KUNIT_EXPECT_EQ(test, id.pid, 0);
+	KUNIT_EXPECT_EQ(test, id.uid, (u32)-1);
+	KUNIT_EXPECT_EQ(test, id.since_ns, 0ULL);
+	KUNIT_EXPECT_STREQ(test, id.comm, "");
+}
+
+static int registry_idle_thread(void *data)
+{
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/*
+ * An identity whose process has exited: a live query says pid 0, so a new
+ * process that gets the number is never taken for it; the history keeps
+ * the number the process had.
+ */
+static void registry_ident_of_exited_process(struct kunit *test)
+{
+	struct portown_who gone = { .uid = GLOBAL_ROOT_UID, .since_ns = 1 };
+	struct task_struct *task;
+	struct portown_ident id;
+	pid_t nr;
+	int i;
+
+	task = kthread_run(registry_idle_thread, NULL, "portown-kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	gone.pid = get_task_pid(task, PIDTYPE_TGID);
+	nr = pid_nr(gone.pid);
+	strscpy(gone.comm, "portown-kunit", sizeof(gone.comm));
+
+	portown_who_export(&gone, &id, &init_pid_ns, &init_user_ns);
+	KUNIT_EXPECT_EQ(test, id.pid, nr);
+
+	kthread_stop(task);
+	for (i = 0; i < 50 && pid_has_task(gone.pid, PIDTYPE_TGID); i++)
+		msleep(20);
+	KUNIT_ASSERT_FALSE(test, pid_has_task(gone.pid, PIDTYPE_TGID));
+
+	portown_who_export(&gone, &id, &init_pid_ns, &init_user_ns);
+	KUNIT_EXPECT_EQ(test, id.pid, 0);
+	KUNIT_EXPECT_STREQ(test, id.comm, "portown-kunit");
+	portown_who_export_event(&gone, &id, &init_pid_ns, &init_user_ns);
+	KUNIT_EXPECT_EQ(test, id.pid, nr);
+	portown_who_put(&gone);
+}
+
+static struct kunit_case registry_cases[] = {
+	KUNIT_CASE(registry_lookup_and_add),
+	KUNIT_CASE(registry_state_machine),
+	KUNIT_CASE(registry_holder_bookkeeping),
+	KUNIT_CASE(registry_claim_rules),
+	KUNIT_CASE(registry_claim_ends_on_last_close),
+	KUNIT_CASE(registry_history_wraps),
+	KUNIT_CASE(registry_ident_translation),
+	KUNIT_CASE(registry_ident_of_exited_process),
+	{}
+};
+
+static struct kunit_suite registry_suite = {
+	.name = "portown_registry",
+	.init = registry_test_init,
+	.exit = registry_test_exit,
+	.test_cases = registry_cases,
+};
+
+kunit_test_suite(registry_suite);

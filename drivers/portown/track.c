@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portown - the port-event tap and the glue between ttys and the registry.
+ *
+ * kprobes on the tty core see every open, close and hangup of every tty,
+ * whether or not the program using it attached the shim:
+ *
+ *   tty_open		(kretprobe) a descriptor joined a tty
+ *   tty_release	(kprobe)    a descriptor's last reference went
+ *   tty_ldisc_hangup	(kprobe)    a hangup, whatever triggered it
+ *   tty_reopen		(kretprobe) an open refused with EBUSY (a denial);
+ *			on entry, a claim whose process is gone is dropped
+ *
+ * Probe handlers run with preemption disabled: they only touch the
+ * registry (a spinlock, GFP_ATOMIC) and atomic tty flag bits, and leave
+ * anything that sleeps (sysfs) to a work item.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/tty.h>
+#include <linux/tty_driver.h>
+
+#include "portown.h"
+#include "registry.h"
+
+static bool portown_tap_on;
+static int portown_tap_err;
+
+/* --- recognising tty descriptors --------------------------------------- */
+
+/*
+ * A tty descriptor's file operations release through tty_release(): the
+ * normal, console, pty-multiplexer and hung-up operations alike, and
+ * their private_data is a struct tty_file_private.  tty_release() is not
+ * exported, so the check goes by symbol name once per file_operations and
+ * is remembered.
+ */
+#define PORTOWN_TTY_FOPS_MAX	8
+static const struct file_operations *portown_tty_fops[PORTOWN_TTY_FOPS_MAX];
+static DEFINE_SPINLOCK(portown_fops_lock);
+
+static bool portown_fops_known(const struct file_operations *fops)
+{
+	unsigned int i;
+
+	for (i = 0; i < PORTOWN_TTY_FOPS_MAX; i++)
+		if (READ_ONCE(portown_tty_fops[i]) == fops)
+			return true;
+	return false;
+}
+
+/**
+ * portown_is_tty_file() - is a file a tty descriptor
+ * @file: any open file
+ *
+ * Context: any; does not sleep.
+ * Return: true for a tty descriptor, hung up or not.
+ */
+bool portown_is_tty_file(const struct file *file)
+{
+	const struct file_operations *fops = file->f_op;
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned int i;
+
+	if (!fops || !fops->release)
+		return false;
+	if (portown_fops_known(fops))
+		return true;
+	sprint_symbol(sym, (unsigned long)fops->release);
+	if (strncmp(sym, "tty_release+0x0/", 16))
+		return false;
+
+	spin_lock(&portown_fops_lock);
+	for (i = 0; i < PORTOWN_TTY_FOPS_MAX; i++) {
+		if (!portown_tty_fops[i]) {
+			WRITE_ONCE(portown_tty_fops[i], fops);
+			break;
+		}
+	}
+	spin_unlock(&portown_fops_lock);
+	return true;
+}
+
+/**
+ * portown_file_tty() - the tty of a tty descriptor
+ * @file: a file for which portown_is_tty_file() is true
+ *
+ * Return: the tty, not referenced; NULL before the open set it.
+ */
+struct tty_struct *portown_file_tty(const struct file *file)
+{
+	const struct tty_file_private *priv = file->private_data;
+
+	return priv ? priv->tty : NULL;
+}
+
+/* --- what is tracked --------------------------------------------------- */
+
+static char *track = "serial";
+module_param(track, charp, 0444);
+MODULE_PARM_DESC(track, "which ttys to track: \"serial\" (default) or \"all\"");
+
+static bool portown_track_all;
+
+/**
+ * portown_tty_tracked() - does portown keep a record for this tty
+ * @tty: the tty
+ *
+ * Serial ttys always; with track=all every other tty too, except pty
+ * masters (their slave is the port a program opens).
+ *
+ * Return: true when the tty has a record.
+ */
+bool portown_tty_tracked(const struct tty_struct *tty)
+{
+	const struct tty_driver *drv = tty->driver;
+
+	if (drv->type == TTY_DRIVER_TYPE_SERIAL)
+		return true;
+	if (!portown_track_all)
+		return false;
+	return !(drv->type == TTY_DRIVER_TYPE_PTY && drv->subtype == PTY_TYPE_MASTER);
+}
+
+/* --- events ------------------------------------------------------------ */
+
+/*
+ * The port's record, created on first sight.  The first time a record has
+ * a tty device to link to, the sysfs work is told.
+ */
+static struct portown_port *portown_port_of(struct tty_struct *tty, gfp_t gfp)
+{
+	struct portown_port *port;
+
+	port = portown_port_find_or_add(tty_devnum(tty), tty->name, gfp);
+	if (!port)
+		return NULL;
+	if (!port->dev)
+		portown_sysfs_update(port, tty->dev);
+	return port;
+}
+
+static void portown_drop_exclusive(struct tty_struct *tty, bool drop)
+{
+	if (drop)
+		clear_bit(TTY_EXCLUSIVE, &tty->flags);
+}
+
+/**
+ * portown_track_open() - a descriptor of a tty was opened
+ * @tty: the tty
+ * @file: the new descriptor
+ * @who: the opener
+ * @gfp: allocation flags for a new record
+ *
+ * Context: any process context, including probe handlers.
+ */
+void portown_track_open(struct tty_struct *tty, struct file *file,
+			const struct portown_who *who, gfp_t gfp)
+{
+	struct portown_port *port;
+
+	if (!portown_tty_tracked(tty))
+		return;
+	port = portown_port_of(tty, gfp);
+	if (!port)
+		return;
+	spin_lock(&portown_lock);
+	if (portown_port_open(port, file, who, file->f_flags, GFP_ATOMIC))
+		pr_warn_ratelimited("%s: out of memory recording an open\n", tty->name);
+	spin_unlock(&portown_lock);
+	portown_port_put(port);
+}
+
+/**
+ * portown_track_shim() - the shim was attached to or detached from a tty
+ * @tty: the tty
+ * @attached: true on attach, with the caller as the one who attached it
+ *
+ * Context: process context (the shim's open and close).
+ */
+void portown_track_shim(struct tty_struct *tty, bool attached)
+{
+	struct portown_port *port;
+	struct portown_who who = {};
+
+	if (!portown_tty_tracked(tty))
+		return;
+	port = attached ? portown_port_of(tty, GFP_KERNEL) :
+			  portown_port_lookup(tty_devnum(tty));
+	if (!port)
+		return;
+	if (attached)
+		portown_who_current(&who);
+	spin_lock(&portown_lock);
+	portown_who_put(&port->shim);
+	port->shim = who;		/* takes over the reference */
+	port->shim_attached = attached;
+	spin_unlock(&portown_lock);
+	portown_port_put(port);
+}
+
+static void portown_track_close(struct tty_struct *tty, struct file *file)
+{
+	struct portown_port *port;
+	struct portown_who who;
+	bool drop;
+
+	port = portown_port_lookup(tty_devnum(tty));
+	if (!port)
+		return;
+	portown_who_current(&who);
+	spin_lock(&portown_lock);
+	drop = portown_port_close(port, file, &who);
+	spin_unlock(&portown_lock);
+	portown_drop_exclusive(tty, drop);
+	portown_who_put(&who);
+	portown_port_put(port);
+}
+
+static void portown_track_hangup(struct tty_struct *tty)
+{
+	struct portown_port *port;
+	struct portown_who who;
+	bool drop;
+
+	port = portown_port_lookup(tty_devnum(tty));
+	if (!port)
+		return;
+	portown_who_current(&who);
+	spin_lock(&portown_lock);
+	drop = portown_port_hangup(port, &who);
+	spin_unlock(&portown_lock);
+	portown_drop_exclusive(tty, drop);
+	portown_who_put(&who);
+	portown_port_put(port);
+}
+
+/**
+ * portown_pid_gone() - has a process exited
+ * @pid: its thread-group pid
+ *
+ * A process is gone when no task has @pid as its thread group any more,
+ * or when the whole group is exiting or dead (a zombie keeps its pid
+ * until it is reaped, but it holds no descriptor).
+ *
+ * Context: any; does not sleep.
+ * Return: true when the process is gone or going.
+ */
+bool portown_pid_gone(struct pid *pid)
+{
+	struct task_struct *task;
+	bool gone = true;
+
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_TGID);
+	if (task)
+		gone = (task->signal->flags & SIGNAL_GROUP_EXIT) ||
+		       (task->exit_state && thread_group_empty(task));
+	rcu_read_unlock();
+	return gone;
+}
+
+/**
+ * portown_port_check_claimer() - end a claim whose process has exited
+ * @port: the record
+ *
+ * A claim normally ends when the claimer's last descriptor closes.  A
+ * descriptor the claimer shared with a child outlives the claimer; the
+ * claim must not.
+ *
+ * Context: caller holds portown_lock.
+ * Return: as portown_port_end_claim().
+ */
+bool portown_port_check_claimer(struct portown_port *port)
+{
+	lockdep_assert_held(&portown_lock);
+	if (!port->claimed || !portown_pid_gone(port->claimer.pid))
+		return false;
+	return portown_port_end_claim(port, NULL);
+}
+
+static void portown_track_reopen(struct tty_struct *tty)
+{
+	struct portown_port *port;
+	bool drop;
+
+	port = portown_port_lookup(tty_devnum(tty));
+	if (!port)
+		return;
+	spin_lock(&portown_lock);
+	drop = portown_port_check_claimer(port);
+	spin_unlock(&portown_lock);
+	portown_drop_exclusive(tty, drop);
+	portown_port_put(port);
+}
+
+static void portown_track_denied(struct tty_struct *tty)
+{
+	struct portown_port *port;
+	struct portown_who who;
+
+	if (!portown_tty_tracked(tty))
+		return;
+	port = portown_port_of(tty, GFP_ATOMIC);
+	if (!port)
+		return;
+	portown_who_current(&who);
+	spin_lock(&portown_lock);
+	portown_port_deny(port, &who);
+	spin_unlock(&portown_lock);
+	portown_who_put(&who);
+	portown_port_put(port);
+}
+
+/* --- the probes -------------------------------------------------------- */
+
+struct portown_probe_data {
+	void *arg;
+};
+
+static int portown_open_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct portown_probe_data *d = (void *)ri->data;
+
+	d->arg = (void *)regs_get_kernel_argument(regs, 1);	/* struct file * */
+	return 0;
+}
+
+static int portown_open_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct portown_probe_data *d = (void *)ri->data;
+	struct file *file = d->arg;
+	struct portown_who who;
+	struct tty_struct *tty;
+
+	if ((int)regs_return_value(regs) != 0)	/* an int: the upper half is not defined */
+		return 0;
+	tty = portown_file_tty(file);
+	if (!tty || !portown_tty_tracked(tty))
+		return 0;
+	portown_who_current(&who);
+	portown_track_open(tty, file, &who, GFP_ATOMIC);
+	portown_who_put(&who);
+	return 0;
+}
+
+static int portown_release_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct file *file = (void *)regs_get_kernel_argument(regs, 1);
+	struct tty_struct *tty = portown_file_tty(file);
+
+	if (tty)
+		portown_track_close(tty, file);
+	return 0;
+}
+
+static int portown_hangup_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	portown_track_hangup((void *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static int portown_reopen_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct portown_probe_data *d = (void *)ri->data;
+
+	d->arg = (void *)regs_get_kernel_argument(regs, 0);	/* struct tty_struct * */
+	portown_track_reopen(d->arg);
+	return 0;
+}
+
+static int portown_reopen_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct portown_probe_data *d = (void *)ri->data;
+
+	if ((int)regs_return_value(regs) == -EBUSY)
+		portown_track_denied(d->arg);
+	return 0;
+}
+
+static struct kretprobe portown_open_probe = {
+	.kp.symbol_name	= "tty_open",
+	.entry_handler	= portown_open_entry,
+	.handler	= portown_open_return,
+	.data_size	= sizeof(struct portown_probe_data),
+	.maxactive	= 64,
+};
+
+static struct kretprobe portown_reopen_probe = {
+	.kp.symbol_name	= "tty_reopen",
+	.entry_handler	= portown_reopen_entry,
+	.handler	= portown_reopen_return,
+	.data_size	= sizeof(struct portown_probe_data),
+	.maxactive	= 64,
+};
+
+static struct kprobe portown_release_probe = {
+	.symbol_name	= "tty_release",
+	.pre_handler	= portown_release_pre,
+};
+
+static struct kprobe portown_hangup_probe = {
+	.symbol_name	= "tty_ldisc_hangup",
+	.pre_handler	= portown_hangup_pre,
+};
+
+/* --- discovery of descriptors open before the module loaded ------------ */
+
+struct portown_discover {
+	struct task_struct *task;
+	struct portown_who who;
+	unsigned int found;
+};
+
+static int portown_discover_fd(const void *arg, struct file *file, unsigned int fd)
+{
+	struct portown_discover *d = (void *)arg;
+	struct portown_port *port;
+	struct tty_struct *tty;
+	bool known;
+
+	if (!portown_is_tty_file(file))
+		return 0;
+	tty = portown_file_tty(file);
+	if (!tty || !portown_tty_tracked(tty))
+		return 0;
+	/* a descriptor shared by several processes: the first one found keeps it */
+	port = portown_port_lookup(tty_devnum(tty));
+	if (port) {
+		spin_lock(&portown_lock);
+		known = portown_port_holder(port, file);
+		spin_unlock(&portown_lock);
+		portown_port_put(port);
+		if (known)
+			return 0;
+	}
+	portown_track_open(tty, file, &d->who, GFP_ATOMIC);
+	if (tty_hung_up_p(file)) {
+		port = portown_port_lookup(tty_devnum(tty));
+		if (port) {
+			spin_lock(&portown_lock);
+			portown_port_holder_hungup(port, file);
+			spin_unlock(&portown_lock);
+			portown_port_put(port);
+		}
+	}
+	d->found++;
+	return 0;
+}
+
+/*
+ * Walk every process's descriptor table once, the way lsof does, and
+ * record the tty descriptors found with the process that holds them.  The
+ * open time is unknown: the load time stands in for it.
+ */
+static unsigned int portown_discover(void)
+{
+	struct portown_discover d = {};
+	struct task_struct *p;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		task_lock(p);
+		if (p->files) {
+			d.task = p;
+			d.who.pid = get_task_pid(p, PIDTYPE_TGID);
+			d.who.uid = task_uid(p);
+			d.who.since_ns = ktime_get_real_ns();
+			strscpy(d.who.comm, p->comm, sizeof(d.who.comm));
+			iterate_fd(p->files, 0, portown_discover_fd, &d);
+			portown_who_put(&d.who);
+		}
+		task_unlock(p);
+	}
+	rcu_read_unlock();
+	return d.found;
+}
+
+/**
+ * portown_tap_init() - register the probes and discover open ports
+ *
+ * Without kprobes, or with kprobes that are not ftrace-based
+ * (CONFIG_KPROBES_ON_FTRACE), portown still loads, in a reduced mode that
+ * only sees what passes through the shim and /dev/portown; it says so in
+ * the kernel log and in /sys/class/portown/tap.
+ *
+ * Context: process context, module init.
+ * Return: 0, or -EINVAL for a bad "track" parameter.
+ */
+int portown_tap_init(void)
+{
+	int ret;
+
+	if (!strcmp(track, "all"))
+		portown_track_all = true;
+	else if (strcmp(track, "serial"))
+		return -EINVAL;
+
+	ret = register_kretprobe(&portown_open_probe);
+	if (ret)
+		goto err;
+	ret = register_kprobe(&portown_release_probe);
+	if (ret)
+		goto err_open;
+	ret = register_kprobe(&portown_hangup_probe);
+	if (ret)
+		goto err_release;
+	ret = register_kretprobe(&portown_reopen_probe);
+	if (ret)
+		goto err_hangup;
+	/*
+	 * The handlers take a spinlock and allocate: they must run in the
+	 * probed function's own context, which ftrace-based kprobes give.
+	 * A breakpoint-based kprobe runs its handler in int3 context, which
+	 * the kernel treats as NMI; that is no place for either.
+	 */
+	if (!kprobe_ftrace(&portown_open_probe.kp) || !kprobe_ftrace(&portown_release_probe) ||
+	    !kprobe_ftrace(&portown_hangup_probe) || !kprobe_ftrace(&portown_reopen_probe.kp)) {
+		ret = -EOPNOTSUPP;
+		goto err_reopen;
+	}
+
+	portown_tap_on = true;
+	pr_info("tap on the tty core active; %u tty descriptors open at load\n",
+		portown_discover());
+	return 0;
+
+err_reopen:
+	unregister_kretprobe(&portown_reopen_probe);
+err_hangup:
+	unregister_kprobe(&portown_hangup_probe);
+err_release:
+	unregister_kprobe(&portown_release_probe);
+err_open:
+	unregister_kretprobe(&portown_open_probe);
+err:
+	portown_tap_err = ret;
+	pr_warn("kprobes on the tty core unavailable (%d): reduced mode, only ports using the shim or /dev/portown are seen\n",
+		ret);
+	return 0;
+}
+
+/**
+ * portown_tap_exit() - unregister the probes
+ *
+ * Context: process context, module exit.  Returns when no handler runs.
+ */
+void portown_tap_exit(void)
+{
+	if (!portown_tap_on)
+		return;
+	unregister_kretprobe(&portown_reopen_probe);
+	unregister_kprobe(&portown_hangup_probe);
+	unregister_kprobe(&portown_release_probe);
+	unregister_kretprobe(&portown_open_probe);
+	portown_tap_on = false;
+}
+
+/**
+ * portown_tap_status() - describe the tap for sysfs
+ * @buf: a sysfs page
+ *
+ * Return: the length written.
+ */
+ssize_t portown_tap_status(char *buf)
+{
+	if (portown_tap_on)
+		return sysfs_emit(buf, "active\n");
+	return sysfs_emit(buf, "unavailable %d\n", portown_tap_err);
+}
