@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * libportown - claim serial ports and find out who holds them.
+ *
+ * A thin layer over the ioctls of <linux/portown.h> on /dev/portown.  Ports
+ * are named by a path ("/dev/ttyS1") or by a tty name ("ttyS1", looked up
+ * as /dev/ttyS1, then in /sys/class/tty); queries go by device number, so
+ * they never open the port itself.  The library keeps no state: every call
+ * opens /dev/portown and closes it again, and all of it is thread-safe.
+ *
+ * Functions returning int return 0 (or a descriptor) on success and -1
+ * with errno set on failure.  The errno values they add to those of the
+ * system calls underneath:
+ *
+ *	ENOENT      /dev/portown is missing (the module is not loaded; tell
+ *	            it apart from a missing port with portown_available()),
+ *	            or there is no such port
+ *	ENODEV      portown does not track the device and it has no tty driver
+ *	ENOTTY      the path or descriptor is not a tty
+ *	EBUSY       the port is claimed by another process (or held
+ *	            exclusively with TIOCEXCL)
+ *	EOPNOTSUPP  the loaded module does not know the request (too old)
+ */
+#ifndef _LIBPORTOWN_H
+#define _LIBPORTOWN_H
+
+#include <stddef.h>
+#include <linux/portown.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The control device */
+#define PORTOWN_CTL_PATH	"/dev/portown"
+
+/* Room for a message of struct portown_conflict, NUL included */
+#define PORTOWN_MSG_LEN		192
+
+/**
+ * struct portown_conflict - why a port could not be opened or claimed
+ * @error: the errno of the failure (EBUSY for a conflict)
+ * @state: PORTOWN_STATE_* of the port, when it could be queried
+ * @dev_major: the port's device number, 0 when unknown
+ * @dev_minor: likewise
+ * @owner: the process that holds the port; pid 0 and uid (__u32)-1 when
+ *	unknown or nobody
+ * @name: the tty's name ("ttyS1"), or the path given when it is unknown
+ * @message: a sentence for the user, without a trailing newline, such as
+ *	"ttyS1 is in use by minicom (pid 412, uid 1000) since 12:03:04" or
+ *	"ttyS1: portown module not loaded (/dev/portown is missing)"
+ *
+ * Filled on every failure of the functions that take one.  Its layout is
+ * part of the ABI of libportown.so.0.
+ */
+struct portown_conflict {
+	int error;
+	unsigned int state;
+	unsigned int dev_major;
+	unsigned int dev_minor;
+	struct portown_ident owner;
+	char name[PORTOWN_NAME_LEN];
+	char message[PORTOWN_MSG_LEN];
+};
+
+/**
+ * portown_available() - check that portown can be asked
+ *
+ * Opens and closes /dev/portown.
+ *
+ * Return: 0 when it can be opened; -1 with errno ENOENT when it is missing
+ * (the module is not loaded), or the error of open(2).
+ */
+int portown_available(void);
+
+/**
+ * portown_open() - open a port, naming the holder if it is busy
+ * @path: the port, as a path or a tty name
+ * @flags: open(2) flags added to O_RDWR | O_NOCTTY, such as O_NONBLOCK (not
+ *	to wait for carrier) or O_CLOEXEC
+ * @why: filled on failure; may be NULL
+ *
+ * When open(2) fails with EBUSY (the port is claimed, or held with
+ * TIOCEXCL), the holder is looked up by device number to fill @why.  A
+ * blocking open that a signal interrupts fails with EINTR; it is not
+ * retried.
+ *
+ * Return: the descriptor, or -1 with errno set.
+ */
+int portown_open(const char *path, int flags, struct portown_conflict *why);
+
+/**
+ * portown_claim() - claim a port through a descriptor of it
+ * @fd: a descriptor of the port held by the caller
+ * @why: filled on failure with the current owner; may be NULL
+ *
+ * On success the calling process owns the port: unprivileged opens by
+ * other processes fail with EBUSY until the claim ends by
+ * portown_release(), the close of the caller's last descriptor of the
+ * port, its exit, or a hangup.
+ *
+ * Return: 0, or -1 with errno set (EBUSY: another process claims it).
+ */
+int portown_claim(int fd, struct portown_conflict *why);
+
+/**
+ * portown_open_claim() - open a port and claim it
+ * @path: the port, as a path or a tty name
+ * @flags: open(2) flags added to O_RDWR | O_NOCTTY
+ * @why: filled on failure; may be NULL
+ *
+ * portown_open() followed by portown_claim().  Fails with ENOENT before
+ * touching the port when /dev/portown is missing.  On failure no
+ * descriptor is left open.
+ *
+ * Return: the claimed descriptor, or -1 with errno set (EBUSY: the port is
+ * claimed by another process, named in @why).
+ */
+int portown_open_claim(const char *path, int flags,
+		       struct portown_conflict *why);
+
+/**
+ * portown_release() - give up a claim
+ * @fd: a descriptor of the claimed port
+ *
+ * Return: 0, or -1 with errno set: ENOENT when the port is not claimed,
+ * EPERM when another process claims it.
+ */
+int portown_release(int fd);
+
+/**
+ * portown_info() - state, owner and counters of a port
+ * @port: the port, as a path ("/dev/ttyS1") or a tty name ("ttyS1")
+ * @info: filled on success
+ *
+ * The port is not opened.  A port that has a tty driver but that portown
+ * has not seen open is reported as PORTOWN_STATE_CLOSED; its name is
+ * filled in from sysfs or from @port.
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int portown_info(const char *port, struct portown_info *info);
+
+/**
+ * portown_info_dev() - portown_info() by device number
+ * @major: the port's major number
+ * @minor: the port's minor number
+ * @info: filled on success
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int portown_info_dev(unsigned int major, unsigned int minor,
+		     struct portown_info *info);
+
+/**
+ * portown_wait() - wait until a port can be claimed
+ * @port: the port, as a path or a tty name
+ * @timeout_ms: how long to wait: -1 without limit, 0 to check only
+ *
+ * Return: 0 when the port can be claimed; -1 with errno ETIMEDOUT when the
+ * time ran out, EINTR when a signal interrupted the wait (it is not
+ * restarted), or another error.
+ */
+int portown_wait(const char *port, int timeout_ms);
+
+/**
+ * portown_holders() - the open descriptors of a port
+ * @port: the port, as a path or a tty name
+ * @holders: set to an array allocated with malloc(3), which the caller
+ *	frees with free(3) (also when @count is 0)
+ * @count: set to the number of entries
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int portown_holders(const char *port, struct portown_ident **holders,
+		    size_t *count);
+
+/**
+ * portown_history() - the recent events of a port, oldest first
+ * @port: the port, as a path or a tty name
+ * @events: set to an array to free(3), as in portown_holders()
+ * @count: set to the number of entries
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int portown_history(const char *port, struct portown_event **events,
+		    size_t *count);
+
+/**
+ * portown_list() - the ports portown tracks
+ * @ports: set to an array to free(3), as in portown_holders()
+ * @count: set to the number of entries
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int portown_list(struct portown_list_entry **ports, size_t *count);
+
+/**
+ * portown_ldisc_number() - the number of portown's line discipline
+ *
+ * Read from /sys/module/portown/parameters/ldisc, for TIOCSETD.
+ *
+ * Return: the number, or -1 with errno set (ENOENT: module not loaded).
+ */
+int portown_ldisc_number(void);
+
+/**
+ * portown_state_name() - the name of a port state
+ * @state: PORTOWN_STATE_*
+ *
+ * Return: "closed", "open", "claimed", "hungup", "gone" (the words of the
+ * sysfs "state" file), or "unknown".
+ */
+const char *portown_state_name(unsigned int state);
+
+/**
+ * portown_event_name() - the name of an event type
+ * @type: PORTOWN_EV_*
+ *
+ * Return: "open", "close", "claim", "release", "deny", "hangup", "reinit",
+ * "repair", "gone", or "unknown".
+ */
+const char *portown_event_name(unsigned int type);
+
+/**
+ * portown_format_time() - format a CLOCK_REALTIME time in local time
+ * @buf: the buffer
+ * @len: its size in bytes
+ * @ns: nanoseconds since the epoch
+ *
+ * "HH:MM:SS" for a time of the current day, "YYYY-MM-DD HH:MM:SS"
+ * otherwise, "-" for 0.  Truncates as snprintf(3) does.
+ *
+ * Return: the length of the full text, as snprintf(3).
+ */
+int portown_format_time(char *buf, size_t len, unsigned long long ns);
+
+/**
+ * portown_format_ident() - describe a process holding a port
+ * @buf: the buffer
+ * @len: its size in bytes
+ * @id: the process
+ *
+ * Such as "minicom (pid 412, uid 1000) since 12:03:04", or "nobody" when
+ * @id names no process.  Truncates as snprintf(3) does.
+ *
+ * Return: the length of the full text, as snprintf(3).
+ */
+int portown_format_ident(char *buf, size_t len,
+			 const struct portown_ident *id);
+
+/**
+ * portown_format_owner() - describe who uses a port
+ * @buf: the buffer
+ * @len: its size in bytes
+ * @name: the tty's name, such as "ttyS1"
+ * @owner: the owner, as in struct portown_info
+ *
+ * Such as "ttyS1 is in use by minicom (pid 412, uid 1000) since 12:03:04",
+ * or "ttyS1 is not in use" when @owner names no process.  Truncates as
+ * snprintf(3) does.
+ *
+ * Return: the length of the full text, as snprintf(3).
+ */
+int portown_format_owner(char *buf, size_t len, const char *name,
+			 const struct portown_ident *owner);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _LIBPORTOWN_H */

@@ -1,0 +1,1098 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portownctl - see and claim serial ports through portown.
+ *
+ * A front end to libportown: list the serial ports with their owners,
+ * tell who holds one, claim one for the length of a command, wait for one
+ * to become free, attach the line discipline, show a port's history.  Every
+ * command can answer in JSON.  See portownctl(8).
+ */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libportown.h"
+
+#ifndef N_TTY
+#define N_TTY		0
+#endif
+
+#define EXIT_USAGE	1	/* also internal errors */
+#define EXIT_BUSY	2
+#define EXIT_TIMEOUT	3
+#define EXIT_NOMOD	4
+#define EXIT_NOPORT	5
+
+#define NOBODY_UID	((__u32)-1)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define TTY_DRIVERS	"/proc/tty/drivers"
+#define TTY_CLASS	"/sys/class/tty"
+
+/* Options, and the commands that take them */
+#define OPT_TIMEOUT	0x1
+#define OPT_WAIT	0x2
+#define OPT_EXEC	0x4
+#define OPT_HOLD	0x8
+
+struct opts {
+	unsigned int seen;
+	int timeout_ms;
+	int wait_ms;
+};
+
+/* The order of the members of struct portown_counters */
+static const char * const counter_names[] = {
+	"opens", "closes", "claims", "denials", "hangups", "reinits",
+};
+
+static bool json;
+/*
+ * The command claim runs, for forward(); set before the signals it
+ * handles are unblocked, and only read there.
+ */
+static sig_atomic_t child;
+
+static void msg(const char *port, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("portownctl: ", stderr);
+	if (port)
+		fprintf(stderr, "%s: ", port);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int exit_for(int err)
+{
+	switch (err) {
+	case EBUSY:
+		return EXIT_BUSY;
+	case ETIMEDOUT:
+		return EXIT_TIMEOUT;
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+	case ENOTTY:
+		return EXIT_NOPORT;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+static const char *describe(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "no such port";
+	case ENOTTY:
+		return "not a tty";
+	case EOPNOTSUPP:
+		return "the loaded portown module does not support this request (too old?)";
+	default:
+		return strerror(err);
+	}
+}
+
+/* Report a failed request about @port; return the exit code. */
+static int fail(const char *port, int err)
+{
+	msg(port, "%s", describe(err));
+	return exit_for(err);
+}
+
+static const char *not_loaded_text(void)
+{
+	if (access("/sys/module/portown", F_OK) == 0)
+		return PORTOWN_CTL_PATH " is missing, although the portown module is loaded";
+	return "portown module not loaded (" PORTOWN_CTL_PATH " is missing)";
+}
+
+/* Check that /dev/portown answers; return 0 or the exit code. */
+static int need_portown(const char *port)
+{
+	if (portown_available() == 0)
+		return 0;
+	if (errno == ENOENT) {
+		msg(port, "%s", not_loaded_text());
+		return EXIT_NOMOD;
+	}
+	msg(port, "%s: %s", PORTOWN_CTL_PATH, strerror(errno));
+	return EXIT_USAGE;
+}
+
+static bool nobody(const struct portown_ident *id)
+{
+	return id->pid == 0 && id->uid == NOBODY_UID;
+}
+
+/* A process name fit for a terminal: control characters become '?'. */
+static const char *comm_text(char *buf, const char *comm)
+{
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; i < PORTOWN_COMM_LEN && comm[i]; i++) {
+		c = comm[i];
+		buf[i] = c < 0x20 || c == 0x7f ? '?' : c;
+	}
+	buf[i] = '\0';
+	return i ? buf : "-";
+}
+
+static void counters(const struct portown_counters *c,
+		     unsigned long long v[ARRAY_SIZE(counter_names)])
+{
+	static_assert(sizeof(*c) == ARRAY_SIZE(counter_names) * sizeof(__u64),
+		      "counter_names[] must match struct portown_counters");
+	const __u64 *p = (const __u64 *)c;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(counter_names); i++)
+		v[i] = p[i];
+}
+
+static void holder_flags(char *buf, size_t len, const struct portown_ident *id)
+{
+	static const char * const mode[] = { "ro", "wo", "rw", "??" };
+
+	snprintf(buf, len, "%s,%s%s%s", mode[id->open_flags & O_ACCMODE],
+		 id->flags & PORTOWN_ID_HUNGUP ? "hungup" : "live",
+		 id->flags & PORTOWN_ID_CLAIMER ? ",claimer" : "",
+		 id->flags & PORTOWN_ID_PRIVILEGED ? ",privileged" : "");
+}
+
+static void full_time(char *buf, size_t len, unsigned long long ns)
+{
+	time_t t = ns / 1000000000ULL;
+	char text[32];
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(text, sizeof(text), "%lld", (long long)t);
+	snprintf(buf, len, "%s.%03llu", text, ns / 1000000ULL % 1000);
+}
+
+/* JSON output */
+
+/* The length of a valid UTF-8 sequence at @p, or 0. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned int c = p[0];
+	size_t n, i;
+
+	n = c >= 0xf5 ? 0 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+	if (!n || (size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+static void json_str(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strnlen(s, max);
+	size_t n;
+
+	putchar('"');
+	while (p < end) {
+		if (*p == '"' || *p == '\\') {
+			printf("\\%c", *p);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p);
+		} else if (*p < 0x80) {
+			putchar(*p);
+		} else {
+			n = utf8_len(p, end);
+			if (n) {
+				fwrite(p, 1, n, stdout);
+				p += n;
+				continue;
+			}
+			fputs("\\ufffd", stdout);
+		}
+		p++;
+	}
+	putchar('"');
+}
+
+static void json_key(const char *key, const char *value, size_t max)
+{
+	printf("\"%s\":", key);
+	json_str(value, max);
+}
+
+static void json_ident(const struct portown_ident *id, bool holder)
+{
+	char flags[64], *tok, *save;
+	bool first = true;
+
+	if (!holder && nobody(id)) {
+		fputs("null", stdout);
+		return;
+	}
+	printf("{\"pid\":%d,\"uid\":%u,", id->pid, id->uid);
+	json_key("comm", id->comm, PORTOWN_COMM_LEN);
+	printf(",\"since_ns\":%llu", (unsigned long long)id->since_ns);
+	if (holder) {
+		printf(",\"open_flags\":%u,\"flags\":[", id->open_flags);
+		holder_flags(flags, sizeof(flags), id);
+		for (tok = strtok_r(flags, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save), first = false)
+			printf("%s\"%s\"", first ? "" : ",", tok);
+		putchar(']');
+	}
+	putchar('}');
+}
+
+/* The members every port object has: port, dev, state, owner, ... */
+static void json_port(const struct portown_info *info)
+{
+	unsigned long long v[ARRAY_SIZE(counter_names)];
+	size_t i;
+
+	json_key("port", info->name, PORTOWN_NAME_LEN);
+	printf(",\"dev\":\"%u:%u\",\"state\":\"%s\",\"nr_holders\":%u,\"owner\":",
+	       info->dev_major, info->dev_minor,
+	       portown_state_name(info->state), info->nr_holders);
+	json_ident(&info->owner, false);
+	fputs(",\"counters\":{", stdout);
+	counters(&info->counters, v);
+	for (i = 0; i < ARRAY_SIZE(counter_names); i++)
+		printf("%s\"%s\":%llu", i ? "," : "", counter_names[i], v[i]);
+	putchar('}');
+}
+
+/* Finish the output; a failed write of stdout is an error too. */
+static int done(int rc)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		msg(NULL, "standard output: %s", strerror(errno ? errno : EIO));
+		return EXIT_USAGE;
+	}
+	return rc;
+}
+
+/* list */
+
+struct range {
+	unsigned int major, lo, hi;
+};
+
+struct row {
+	unsigned int major, minor;
+	char name[PORTOWN_NAME_LEN];
+	struct portown_info info;
+};
+
+static void *grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	*cap = *cap ? *cap * 2 : 16;
+	p = reallocarray(arr, *cap, size);
+	if (!p) {
+		msg(NULL, "%s", strerror(ENOMEM));
+		exit(EXIT_USAGE);
+	}
+	return p;
+}
+
+/*
+ * The device number ranges of the drivers of type "serial".  A line of
+ * /proc/tty/drivers: driver name, /dev prefix, major, minors ("a-b" or
+ * "a"), type; read from the end in case a driver name holds a space.
+ */
+static int serial_ranges(struct range **out, size_t *nr)
+{
+	char *line = NULL, *tok[16], *t, *save, *end;
+	size_t len = 0, cap = 0, n;
+	struct range r, *ranges = NULL;
+	FILE *f;
+
+	*nr = 0;
+	f = fopen(TTY_DRIVERS, "re");
+	if (!f)
+		return -1;
+	while (getline(&line, &len, f) > 0) {
+		n = 0;
+		t = strtok_r(line, " \t\n", &save);
+		while (t && n < ARRAY_SIZE(tok)) {
+			tok[n++] = t;
+			t = strtok_r(NULL, " \t\n", &save);
+		}
+		if (n < 5 || strcmp(tok[n - 1], "serial"))
+			continue;
+		r.major = strtoul(tok[n - 3], &end, 10);
+		if (*end)
+			continue;
+		r.lo = strtoul(tok[n - 2], &end, 10);
+		r.hi = *end == '-' ? strtoul(end + 1, &end, 10) : r.lo;
+		if (*end)
+			continue;
+		ranges = grow(ranges, &cap, *nr, sizeof(*ranges));
+		ranges[(*nr)++] = r;
+	}
+	free(line);
+	fclose(f);
+	*out = ranges;
+	return 0;
+}
+
+static bool in_ranges(const struct range *r, size_t nr, unsigned int major,
+		      unsigned int minor)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (r[i].major == major && minor >= r[i].lo && minor <= r[i].hi)
+			return true;
+	return false;
+}
+
+static struct row *add_row(struct row *rows, size_t *cap, size_t *nr,
+			   const char *name, unsigned int major,
+			   unsigned int minor)
+{
+	struct row *row;
+
+	rows = grow(rows, cap, *nr, sizeof(*rows));
+	row = &rows[(*nr)++];
+	memset(row, 0, sizeof(*row));
+	row->major = major;
+	row->minor = minor;
+	snprintf(row->name, sizeof(row->name), "%.*s",
+		 PORTOWN_NAME_LEN - 1, name);
+	return rows;
+}
+
+/* The ttys in sysfs whose numbers fall in a serial driver's range. */
+static struct row *sysfs_rows(const struct range *r, size_t nr, size_t *cap,
+			      size_t *nrows)
+{
+	char path[PATH_MAX], text[32];
+	struct row *rows = NULL;
+	unsigned int major, minor;
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	d = opendir(TTY_CLASS);
+	if (!d) {
+		msg(NULL, "%s: %s", TTY_CLASS, strerror(errno));
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), TTY_CLASS "/%s/dev", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(text, sizeof(text), f) &&
+		    sscanf(text, "%u:%u", &major, &minor) == 2 &&
+		    in_ranges(r, nr, major, minor))
+			rows = add_row(rows, cap, nrows, de->d_name, major, minor);
+		fclose(f);
+	}
+	closedir(d);
+	return rows;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	return strverscmp(((const struct row *)a)->name,
+			  ((const struct row *)b)->name);
+}
+
+static void print_rows(const struct row *rows, size_t nr)
+{
+	int wport = 4, wowner = 5, wsince = 5, n;
+	char since[32], comm[PORTOWN_COMM_LEN + 1];
+	const struct portown_ident *o;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		o = &rows[i].info.owner;
+		n = strlen(rows[i].info.name);
+		wport = n > wport ? n : wport;
+		n = strnlen(o->comm, PORTOWN_COMM_LEN);
+		wowner = n > wowner ? n : wowner;
+		n = portown_format_time(NULL, 0, o->since_ns);
+		wsince = n > wsince ? n : wsince;
+	}
+	printf("%-*s %-7s %-*s %7s %6s %-*s %s\n", wport, "PORT", "STATE",
+	       wowner, "OWNER", "PID", "UID", wsince, "SINCE", "HOLDERS");
+	for (i = 0; i < nr; i++) {
+		char pid[16] = "-", uid[16] = "-";
+
+		o = &rows[i].info.owner;
+		if (o->pid > 0)
+			snprintf(pid, sizeof(pid), "%d", o->pid);
+		if (o->uid != NOBODY_UID)
+			snprintf(uid, sizeof(uid), "%u", o->uid);
+		portown_format_time(since, sizeof(since), o->since_ns);
+		printf("%-*s %-7s %-*s %7s %6s %-*s %u\n", wport,
+		       rows[i].info.name, portown_state_name(rows[i].info.state),
+		       wowner, comm_text(comm, o->comm), pid, uid, wsince,
+		       since, rows[i].info.nr_holders);
+	}
+}
+
+static int cmd_list(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_list_entry *tracked;
+	struct range *ranges = NULL;
+	size_t nranges, ntracked, cap = 0, nr = 0, i, j;
+	struct portown_info *info;
+	struct row *rows;
+	int rc, first_rc = 0;
+
+	(void)port;
+	(void)argv;
+	(void)o;
+	rc = need_portown(NULL);
+	if (rc)
+		return rc;
+	if (portown_list(&tracked, &ntracked))
+		return fail(NULL, errno);
+	if (serial_ranges(&ranges, &nranges))
+		msg(NULL, "%s: %s; listing tracked ports only", TTY_DRIVERS,
+		    strerror(errno));
+	rows = sysfs_rows(ranges, nranges, &cap, &nr);
+	for (i = 0; i < ntracked; i++) {
+		for (j = 0; j < nr; j++)
+			if (rows[j].major == tracked[i].dev_major &&
+			    rows[j].minor == tracked[i].dev_minor)
+				break;
+		if (j == nr)
+			rows = add_row(rows, &cap, &nr, tracked[i].name,
+				       tracked[i].dev_major,
+				       tracked[i].dev_minor);
+	}
+	free(tracked);
+	free(ranges);
+
+	for (i = 0, j = 0; i < nr; i++) {
+		info = &rows[i].info;
+		if (portown_info_dev(rows[i].major, rows[i].minor, info)) {
+			rc = errno;
+			if (rc != ENODEV && rc != ENOENT) {
+				/* report it and leave the port out */
+				msg(rows[i].name, "%s", describe(rc));
+				if (!first_rc)
+					first_rc = exit_for(rc);
+				continue;
+			}
+			/* not seen by portown and no driver: closed */
+			memset(info, 0, sizeof(*info));
+			info->dev_major = rows[i].major;
+			info->dev_minor = rows[i].minor;
+			info->owner.uid = NOBODY_UID;
+		}
+		if (!info->name[0])
+			memcpy(info->name, rows[i].name, sizeof(info->name));
+		rows[j++] = rows[i];
+	}
+	nr = j;
+	if (nr)
+		qsort(rows, nr, sizeof(*rows), row_cmp);
+
+	if (json) {
+		putchar('[');
+		for (i = 0; i < nr; i++) {
+			fputs(i ? ",{" : "{", stdout);
+			json_port(&rows[i].info);
+			putchar('}');
+		}
+		puts("]");
+	} else {
+		print_rows(rows, nr);
+	}
+	free(rows);
+	return done(first_rc);
+}
+
+/* who */
+
+static int cmd_who(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_ident *h = NULL;
+	struct portown_info info;
+	char text[PORTOWN_MSG_LEN], flags[64], since[32];
+	char comm[PORTOWN_COMM_LEN + 1];
+	unsigned long long v[ARRAY_SIZE(counter_names)];
+	size_t nr = 0, i;
+	int rc, w = 5, n;
+
+	(void)argv;
+	(void)o;
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (portown_info(port, &info))
+		return fail(port, errno);
+	if (portown_holders(port, &h, &nr)) {
+		if (errno != ENODEV)
+			return fail(port, errno);
+		nr = 0;
+	}
+
+	if (json) {
+		putchar('{');
+		json_port(&info);
+		fputs(",\"holders\":[", stdout);
+		for (i = 0; i < nr; i++) {
+			if (i)
+				putchar(',');
+			json_ident(&h[i], true);
+		}
+		puts("]}");
+		free(h);
+		return done(0);
+	}
+
+	printf("%s: %s", info.name, portown_state_name(info.state));
+	if (!nobody(&info.owner)) {
+		portown_format_ident(text, sizeof(text), &info.owner);
+		printf(info.state == PORTOWN_STATE_CLAIMED ? " by %s" :
+		       ", held by %s", text);
+	}
+	printf("\n  dev %u:%u, %u holder%s", info.dev_major, info.dev_minor,
+	       info.nr_holders, info.nr_holders == 1 ? "" : "s");
+	counters(&info.counters, v);
+	for (i = 0; i < ARRAY_SIZE(counter_names); i++)
+		printf("%s %s %llu", i ? "," : ";", counter_names[i], v[i]);
+	putchar('\n');
+	for (i = 0; i < nr; i++) {
+		n = portown_format_time(NULL, 0, h[i].since_ns);
+		w = n > w ? n : w;
+	}
+	if (nr)
+		printf("  %7s %6s %-*s %-24s %s\n", "PID", "UID", w, "SINCE",
+		       "FLAGS", "COMM");
+	for (i = 0; i < nr; i++) {
+		holder_flags(flags, sizeof(flags), &h[i]);
+		portown_format_time(since, sizeof(since), h[i].since_ns);
+		printf("  %7d %6u %-*s %-24s %s\n", h[i].pid, h[i].uid, w,
+		       since, flags, comm_text(comm, h[i].comm));
+	}
+	free(h);
+	return done(0);
+}
+
+/* claim */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Forward a signal that another process sent to us; one the terminal sent
+ * (si_code > 0) has gone to the command's process group already.
+ */
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (child > 0 && si->si_code <= 0)
+		kill(child, sig);
+}
+
+static int exec_failed(const char *cmd)
+{
+	int err = errno;
+
+	msg(NULL, "%s: %s", cmd, strerror(err));
+	return err == ENOENT ? 127 : 126;
+}
+
+/* Run @argv with the claimed port open; return its exit status. */
+static int run(char **argv, bool in_place)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	struct sigaction sa, saved[4];
+	sigset_t block, old;
+	int status;
+	pid_t pid;
+	size_t i;
+
+	fflush(stdout);
+	if (in_place) {
+		execvp(argv[0], argv);
+		return exec_failed(argv[0]);
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (i = 0; i < 4; i++)
+		sigaddset(&block, sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < 4; i++)
+		sigaction(sigs[i], &sa, &saved[i]);
+
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < 4; i++)
+			sigaction(sigs[i], &saved[i], NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(argv[0], argv);
+		_exit(exec_failed(argv[0]));
+	}
+	if (pid < 0) {
+		msg(NULL, "fork: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	child = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			msg(NULL, "waitpid: %s", strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_USAGE;
+}
+
+static int cmd_claim(const char *port, char **argv, const struct opts *o)
+{
+	const struct timespec backoff = { 0, 100 * 1000 * 1000 };
+	long long deadline = now_ms() + o->wait_ms;
+	bool waits = (o->seen & OPT_WAIT) && o->wait_ms;
+	bool looked_free = false, timed_out = false;
+	struct portown_conflict why;
+	int fd, err, rc, left, fl;
+	char num[16];
+
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (argv[0] && !strcmp(argv[0], "--"))
+		argv++;
+	if (!argv[0]) {
+		msg(NULL, "claim: no command given");
+		return EXIT_USAGE;
+	}
+
+	for (;;) {
+		/* O_NONBLOCK: do not wait for carrier; cleared below */
+		fd = portown_open_claim(port, O_NONBLOCK, &why);
+		err = errno;
+		if (fd >= 0 || err != EBUSY || !waits)
+			break;
+		/* free by WAIT, yet busy: TIOCEXCL, or another was quicker */
+		if (looked_free)
+			nanosleep(&backoff, NULL);
+		left = o->wait_ms < 0 ? -1 : (int)(deadline - now_ms());
+		if (o->wait_ms > 0 && left <= 0) {
+			timed_out = true;
+			break;
+		}
+		looked_free = portown_wait(port, left) == 0;
+		if (!looked_free && errno != ETIMEDOUT)
+			return fail(port, errno);
+		/* after a timeout, one last try */
+	}
+	if (fd < 0) {
+		if (json && err == EBUSY) {
+			printf("{\"port\":");
+			json_str(why.name, PORTOWN_NAME_LEN);
+			printf(",\"dev\":\"%u:%u\",\"state\":\"%s\",\"owner\":",
+			       why.dev_major, why.dev_minor,
+			       portown_state_name(why.state));
+			json_ident(&why.owner, false);
+			putchar(',');
+			json_key("message", why.message, PORTOWN_MSG_LEN);
+			puts("}");
+			done(0);
+		}
+		msg(NULL, "%s", why.message);
+		return timed_out ? EXIT_TIMEOUT : exit_for(err);
+	}
+
+	fl = fcntl(fd, F_GETFL);
+	snprintf(num, sizeof(num), "%d", fd);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+	    setenv("PORTOWN_FD", num, 1)) {
+		msg(port, "%s", strerror(errno));
+		close(fd);
+		return EXIT_USAGE;
+	}
+	return run(argv, o->seen & OPT_EXEC);
+}
+
+/* wait */
+
+static int cmd_wait(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_info info;
+	char text[PORTOWN_MSG_LEN];
+	bool have, free_;
+	int rc, err;
+
+	(void)argv;
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	rc = portown_wait(port, o->timeout_ms);
+	err = errno;
+	if (rc && err != ETIMEDOUT)
+		return fail(port, err);
+	free_ = !rc;
+	have = portown_info(port, &info) == 0;
+
+	if (json) {
+		if (have) {
+			putchar('{');
+			json_port(&info);
+		} else {
+			printf("{\"port\":");
+			json_str(port, PATH_MAX);
+		}
+		printf(",\"free\":%s}\n", free_ ? "true" : "false");
+		rc = done(0);
+		if (rc)
+			return rc;
+	}
+	if (free_)
+		return 0;
+	if (have && !nobody(&info.owner)) {
+		portown_format_ident(text, sizeof(text), &info.owner);
+		msg(port, "timed out; %s by %s", portown_state_name(info.state),
+		    text);
+	} else {
+		msg(port, "timed out");
+	}
+	return EXIT_TIMEOUT;
+}
+
+/* attach, detach */
+
+static int set_ldisc(const char *port, const struct opts *o, bool attach)
+{
+	struct portown_conflict why;
+	struct portown_info info;
+	int ld, fd, cur, want, rc = 0;
+	struct stat st;
+	sigset_t set;
+
+	ld = portown_ldisc_number();
+	if (ld < 0) {
+		if (errno == ENOENT) {
+			msg(port, "portown module not loaded");
+			return EXIT_NOMOD;
+		}
+		msg(port, "portown's line discipline number: %s",
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	fd = portown_open(port, O_NONBLOCK | O_CLOEXEC, &why);
+	if (fd < 0) {
+		msg(NULL, "%s", why.message);
+		return exit_for(why.error);
+	}
+	if (ioctl(fd, TIOCGETD, &cur) < 0) {
+		rc = fail(port, errno);
+		goto out;
+	}
+	want = attach ? ld : N_TTY;
+	if (cur != want && cur != (attach ? N_TTY : ld)) {
+		msg(port, "has line discipline %d, not %s; leaving it alone",
+		    cur, attach ? "N_TTY" : "portown's");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (cur != want && ioctl(fd, TIOCSETD, &want) < 0) {
+		rc = fail(port, errno);
+		goto out;
+	}
+	if (json) {
+		printf("{\"port\":");
+		json_str(why.name, PORTOWN_NAME_LEN);
+		printf(",\"ldisc\":%d,\"previous\":%d,\"changed\":%s}\n", want,
+		       cur, cur != want ? "true" : "false");
+		rc = done(0);
+		if (rc)
+			goto out;
+	}
+	if (!attach)
+		goto out;
+	if (o->seen & OPT_HOLD) {
+		/* keep the port, and so the discipline, until a signal */
+		if (!json)
+			msg(port, "discipline %d attached; holding the port open until a signal",
+			    ld);
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		while (sigwaitinfo(&set, NULL) < 0 && errno == EINTR)
+			;
+	} else if (fstat(fd, &st) == 0 &&
+		   portown_info_dev(major(st.st_rdev), minor(st.st_rdev),
+				    &info) == 0 && info.nr_holders <= 1) {
+		msg(port, "nobody else holds the port: the discipline goes now (see --hold)");
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+static int cmd_attach(const char *port, char **argv, const struct opts *o)
+{
+	(void)argv;
+	return set_ldisc(port, o, true);
+}
+
+static int cmd_detach(const char *port, char **argv, const struct opts *o)
+{
+	(void)argv;
+	return set_ldisc(port, o, false);
+}
+
+/* history */
+
+static int cmd_history(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_event *ev = NULL;
+	struct portown_info info;
+	char when[48], pid[16], uid[16], comm[PORTOWN_COMM_LEN + 1];
+	size_t nr = 0, i;
+	int rc;
+
+	(void)argv;
+	(void)o;
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (portown_info(port, &info))
+		return fail(port, errno);
+	if (portown_history(port, &ev, &nr)) {
+		if (errno != ENODEV)
+			return fail(port, errno);
+		nr = 0;
+	}
+
+	if (json) {
+		printf("{\"port\":");
+		json_str(info.name, PORTOWN_NAME_LEN);
+		printf(",\"dev\":\"%u:%u\",\"events\":[", info.dev_major,
+		       info.dev_minor);
+		for (i = 0; i < nr; i++) {
+			printf("%s{\"time_ns\":%llu,\"seq\":%llu,", i ? "," : "",
+			       (unsigned long long)ev[i].time_ns,
+			       (unsigned long long)ev[i].seq);
+			printf("\"event\":\"%s\",\"state\":\"%s\",\"who\":",
+			       portown_event_name(ev[i].type),
+			       portown_state_name(ev[i].state));
+			json_ident(&ev[i].who, false);
+			putchar('}');
+		}
+		puts("]}");
+		free(ev);
+		return done(0);
+	}
+
+	printf("%-23s %6s %-7s %-7s %7s %6s %s\n", "TIME", "SEQ", "EVENT",
+	       "STATE", "PID", "UID", "COMM");
+	for (i = 0; i < nr; i++) {
+		full_time(when, sizeof(when), ev[i].time_ns);
+		snprintf(pid, sizeof(pid), ev[i].who.pid > 0 ? "%d" : "-",
+			 ev[i].who.pid);
+		snprintf(uid, sizeof(uid),
+			 ev[i].who.uid != NOBODY_UID ? "%u" : "-",
+			 ev[i].who.uid);
+		printf("%-23s %6llu %-7s %-7s %7s %6s %s\n", when,
+		       (unsigned long long)ev[i].seq,
+		       portown_event_name(ev[i].type),
+		       portown_state_name(ev[i].state), pid, uid,
+		       comm_text(comm, ev[i].who.comm));
+	}
+	free(ev);
+	return done(0);
+}
+
+/* main */
+
+struct cmd {
+	const char *name;
+	int (*fn)(const char *port, char **argv, const struct opts *o);
+	int min_args, max_args;		/* positional, -1: no limit */
+	unsigned int opts;
+};
+
+static const struct cmd cmds[] = {
+	{ "list", cmd_list, 0, 0, 0 },
+	{ "who", cmd_who, 1, 1, 0 },
+	{ "claim", cmd_claim, 2, -1, OPT_WAIT | OPT_EXEC },
+	{ "wait", cmd_wait, 1, 1, OPT_TIMEOUT },
+	{ "attach", cmd_attach, 1, 1, OPT_HOLD },
+	{ "detach", cmd_detach, 1, 1, 0 },
+	{ "history", cmd_history, 1, 1, 0 },
+};
+
+static void print_help(FILE *f)
+{
+	fputs("Usage: portownctl [--json] COMMAND [ARGS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  list                       the serial ports, their state and owner\n"
+	      "  who PORT                   state, owner and holders of a port\n"
+	      "  claim PORT [--wait MS] [--exec] -- CMD [ARG]...\n"
+	      "                             claim PORT and run CMD with it open (PORTOWN_FD)\n"
+	      "  wait PORT [--timeout MS]   wait until PORT can be claimed\n"
+	      "  attach PORT [--hold]       attach the portown line discipline\n"
+	      "  detach PORT                put N_TTY back\n"
+	      "  history PORT               the port's recent events\n"
+	      "\n"
+	      "PORT is a path (/dev/ttyS1) or a tty name (ttyS1).\n"
+	      "  -j, --json     machine-readable output, for every command\n"
+	      "  -h, --help     this text\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 usage or internal error, 2 port busy, 3 timeout,\n"
+	      "4 portown not loaded, 5 no such port; claim: that of CMD.\n", f);
+}
+
+static int parse_ms(const char *arg, int *ms)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < -1 || v > INT_MAX) {
+		msg(NULL, "invalid time in milliseconds: %s", arg);
+		return -1;
+	}
+	*ms = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "exec", no_argument, NULL, 'e' },
+		{ "hold", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts o = { .timeout_ms = -1, .wait_ms = -1 };
+	const struct cmd *cmd = NULL;
+	int c, nargs;
+	size_t i;
+
+	/* global options: up to the command name */
+	while ((c = getopt_long(argc, argv, "+jh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			print_help(stdout);
+			return done(0);
+		default:
+			print_help(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(argv[optind], cmds[i].name))
+			cmd = &cmds[i];
+	if (!cmd) {
+		msg(NULL, "unknown command '%s' (see --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	/* the command's options, before or after its arguments */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "jht:w:e", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			continue;
+		case 'h':
+			print_help(stdout);
+			return done(0);
+		case 't':
+			o.seen |= OPT_TIMEOUT;
+			if (parse_ms(optarg, &o.timeout_ms))
+				return EXIT_USAGE;
+			break;
+		case 'w':
+			o.seen |= OPT_WAIT;
+			if (parse_ms(optarg, &o.wait_ms))
+				return EXIT_USAGE;
+			break;
+		case 'e':
+			o.seen |= OPT_EXEC;
+			break;
+		case 'H':
+			o.seen |= OPT_HOLD;
+			break;
+		default:
+			print_help(stderr);
+			return EXIT_USAGE;
+		}
+		if (o.seen & ~cmd->opts) {
+			msg(NULL, "%s: option %s does not apply", cmd->name,
+			    argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	nargs = argc - optind;
+	if (nargs < cmd->min_args ||
+	    (cmd->max_args >= 0 && nargs > cmd->max_args)) {
+		msg(NULL, "%s: wrong number of arguments (see --help)",
+		    cmd->name);
+		return EXIT_USAGE;
+	}
+	return cmd->fn(nargs ? argv[optind] : NULL, argv + optind + 1, &o);
+}
