@@ -26,63 +26,13 @@
 #include <linux/portown.h>
 
 #include "kselftest_harness.h"
-
-#define SHIM_DEFAULT_NUM	29	/* N_DEVELOPMENT */
-
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : fallback;
-}
-
-static const char *portown_ko(void)
-{
-	return env_or("PORTOWN_KO", "/portown/modules/portown.ko");
-}
-
-static const char *helper_ko(void)
-{
-	return env_or("PORTOWN_HELPER_KO", "/portown/modules/portown_test_helper.ko");
-}
-
-static const char *test_tty(void)
-{
-	return env_or("PORTOWN_TTY", "/dev/ttyS1");
-}
+#include "portown_test.h"
 
 /* The name the shim must be listed under; the canary expects a wrong one. */
 static const char *shim_name(void)
 {
 	return strcmp(env_or("PORTOWN_CANARY", ""), "selftest") ?
 		"portown" : "portown-canary";
-}
-
-static int load(const char *path, const char *params)
-{
-	int fd, ret, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
-static int unload(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK);
-}
-
-static bool module_loaded(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
-	return access(path, F_OK) == 0;
 }
 
 /* Is @num in /proc/tty/ldiscs?  Copies its name into @name (64 bytes). */
@@ -123,11 +73,6 @@ static bool is_dir(const char *path)
 	struct stat st;
 
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
 }
 
 /* Open /dev/kmsg positioned after everything logged so far. */

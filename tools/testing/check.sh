@@ -109,7 +109,7 @@ build_tests() {
 	local src=$1 out=$2 c
 	mkdir -p "$out"
 	for c in "$PORTOWN_TOP"/tests/selftests/*.c; do
-		if gcc -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
+		if gcc -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered \
 			-I"$src/tools/testing/selftests" -I"$PORTOWN_TOP/include/uapi" \
 			-o "$out/$(basename "$c" .c)" "$c" 2>"$RUN/build-tests.log"; then
 			record host pass "build: $(basename "$c")"
@@ -162,6 +162,7 @@ run_kernel() {
 	mkdir -p "$payload/vm"
 	cp "$TESTING"/vm/*.sh "$payload/vm/"
 	cp -a "$RUN/tests" "$payload/tests"
+	cp -a "$RUN/bin" "$payload/bin"
 	find "$dir/mod" -name '*.ko' -exec cp {} "$payload/modules/" \;
 	printf 'PORTOWN_JOB=check\nPORTOWN_KERNEL=%s\nPORTOWN_KIND=%s\nPORTOWN_CANARY=%s\n' \
 		"$k" "$kind" "${PORTOWN_CANARY:-}" >"$payload/env"
@@ -195,6 +196,12 @@ if [ -z "${PORTOWN_NO_LINT:-}" ]; then
 fi
 
 build_tests "$SRC" "$RUN/tests"
+if build_tools "$RUN"; then
+	record host pass "build: portownctl and libportown, static"
+else
+	cat "$RUN/tools-build.log" >&2
+	record host fail "build: tools (see $RUN/tools-build.log)"
+fi
 for k in $KERNELS; do
 	run_kernel "$k" "$SRC"
 done

@@ -19,6 +19,8 @@ log "building portown for $K_RELEASE"
 build_modules "$K_KDIR" "$dir/mod" || { tail -n 30 "$dir/mod/build.log" >&2; die "build failed"; }
 cp "$dir/mod/drivers/portown/portown.ko" "$dir/payload/modules/"
 cp "$TESTING"/vm/*.sh "$dir/payload/vm/"
+build_tools "$dir" || { cat "$dir/tools-build.log" >&2; die "building the tools failed"; }
+cp -a "$dir/bin" "$dir/payload/bin"
 printf 'PORTOWN_JOB=demo\nPORTOWN_KERNEL=%s\nPORTOWN_KIND=stock\nPORTOWN_CANARY=\n' "$k" \
 	>"$dir/payload/env"
 pack_initramfs "$dir/payload" "$dir/initramfs.gz"

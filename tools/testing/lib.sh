@@ -36,8 +36,11 @@ SOURCE_PKG=linux-source-6.12
 BASE_PACKAGES=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils kmod gcc make
 	libc6-dev bc bison flex libelf-dev libssl-dev rsync python3 perl
-	sparse shellcheck "$SOURCE_PKG"
+	sparse shellcheck socat picocom "$SOURCE_PKG"
 )
+
+# Debian programs the VM runs as real clients, copied with their libraries.
+VM_PROGRAMS=(/usr/bin/socat /usr/bin/picocom)
 
 have_pkg() {
 	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
@@ -200,10 +203,31 @@ build_modules() {
 		make -C "$kdir" M="$dir/helper" W=1 -j"$JOBS" modules >>"$dir/build.log" 2>&1
 }
 
+# Copy host programs into root $1 at their own paths, with the shared
+# libraries and the dynamic loader they need.
+copy_programs() {
+	local root=$1 f
+	shift
+	for f in $( (for p in "$@"; do echo "$p"; ldd "$p" | grep -o '/[^ ]*'; done) | sort -u); do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+}
+
+# Build the userspace tools statically into $1/bin (portownctl, dial).
+build_tools() {
+	local out=$1
+	mkdir -p "$out/bin"
+	make -C "$PORTOWN_TOP/tools" static >"$out/tools-build.log" 2>&1 || return 1
+	cp "$PORTOWN_TOP/tools/portownctl/portownctl-static" "$out/bin/portownctl"
+	cp "$PORTOWN_TOP/tools/dial/portown-dial-static" "$out/bin/portown-dial"
+}
+
 # Pack an initramfs: busybox, /init, the modules and test programs in $2.
 pack_initramfs() {
 	local payload=$1 out=$2 root
 	root=$(mktemp -d)
+	chmod 0755 "$root"
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,root}
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$TESTING/vm/init" "$root/init"
@@ -212,6 +236,7 @@ pack_initramfs() {
 		>"$root/etc/passwd"
 	printf 'root:x:0:\ndialout:x:20:user\nuser:x:1000:\n' >"$root/etc/group"
 	cp -a "$payload" "$root/portown"
+	copy_programs "$root" "${VM_PROGRAMS[@]}"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 	rm -rf "$root"
 }

@@ -33,6 +33,7 @@ done
 
 if [ "$PORTOWN_KIND" = debug ]; then
 	echo "# kunit-begin" >&3
+	rmmod portown 2>/dev/null
 	if insmod $M/portown.ko && insmod $M/portown_kunit.ko; then
 		for r in /sys/kernel/debug/kunit/portown*/results; do
 			cat "$r" >&3
