@@ -706,8 +706,10 @@ TEST_F(own, identity_across_pid_namespace)
 				bad |= 2;
 			snprintf(path, sizeof(path), "/sys/class/portown/%s/owner_pid",
 				 self->name);
+			wait_for_path(path, 2000);	/* made by a work item */
 			if (read_text(path, buf, sizeof(buf)) || strcmp(buf, "1"))
 				bad |= 4;
+			wait_for_path("/sys/class/portown/ttyS2/owner_pid", 2000);
 			if (read_text("/sys/class/portown/ttyS2/owner_pid", buf, sizeof(buf)) ||
 			    strcmp(buf, "0"))
 				bad |= 8;
@@ -732,6 +734,66 @@ TEST_F(own, identity_across_pid_namespace)
 	self->extra2 = 0;
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(fd2);
+}
+
+/*
+ * A reader in a user namespace where uid 1000 is its root sees the holder
+ * of uid 1000 as 0, and a root holder, unmapped there, as the overflow uid.
+ */
+TEST_F(own, uid_in_reader_user_namespace)
+{
+	int go[2], res[2], fd2, map, status, got = -1;
+	char path[160];
+	pid_t kid;
+
+	fd2 = open("/dev/ttyS2", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "holdprog", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(res));
+	kid = fork();
+	ASSERT_GE(kid, 0);
+	if (!kid) {
+		struct portown_info in = { .size = sizeof(in), .fd = -1 };
+		char buf[32], c;
+		int ctl, bad = 0;
+
+		ctl = open("/dev/portown", O_RDWR);
+		if (ctl < 0 || unshare(CLONE_NEWUSER))
+			_exit(100);
+		write(res[1], &bad, sizeof(bad));	/* ready for the map */
+		if (read(go[0], &c, 1) != 1)
+			_exit(101);
+		snprintf(path, sizeof(path), "%s/owner_uid", self->sys);
+		wait_for_path(path, 2000);
+		wait_for_path("/sys/class/portown/ttyS2/owner_uid", 2000);
+		if (read_text(path, buf, sizeof(buf)) || strcmp(buf, "0"))
+			bad |= 1;
+		if (read_text("/sys/class/portown/ttyS2/owner_uid", buf, sizeof(buf)) ||
+		    strcmp(buf, "65534"))
+			bad |= 2;
+		in.dev_major = self->major;
+		in.dev_minor = self->minor;
+		if (ioctl(ctl, PORTOWN_IOC_INFO, &in) || in.owner.uid != 0)
+			bad |= 4;
+		write(res[1], &bad, sizeof(bad));
+		_exit(0);
+	}
+	self->extra = kid;
+	ASSERT_EQ(sizeof(got), read(res[0], &got, sizeof(got)));
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", kid);
+	map = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(map, 0);
+	ASSERT_EQ(9, write(map, "0 1000 1\n", 9)) TH_LOG("uid_map: %s", strerror(errno));
+	close(map);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(sizeof(got), read(res[0], &got, sizeof(got)));
+	EXPECT_EQ(0, got) TH_LOG("user namespace view failed: mask %#x", got);
+	ASSERT_EQ(kid, waitpid(kid, &status, 0));
+	self->extra = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(fd2);
 }
 
@@ -960,6 +1022,49 @@ TEST_F(own, dialer_library_names_the_holder)
 	EXPECT_EQ(1, sysfs_num(self, "claims"));
 }
 
+TEST_F(own, portownctl_list_wait_claim_attach)
+{
+	char cmd[256], out[4096], want[128];
+	int fd, ld = -1;
+
+	/* every serial port, never-opened ones as closed */
+	EXPECT_EQ(0, run_cmd("portownctl --json list", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "\"port\":\"ttyS2\",\"dev\":\"4:66\",\"state\":\"closed\""))
+		TH_LOG("list: %s", out);
+
+	snprintf(cmd, sizeof(cmd), "portownctl wait -t 0 %s", self->name);
+	EXPECT_EQ(0, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s: %s", cmd, out);
+
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "holdprog", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	snprintf(cmd, sizeof(cmd), "portownctl wait -t 200 %s 2>&1", self->name);
+	EXPECT_EQ(3, run_cmd(cmd, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "holdprog")) TH_LOG("%s: %s", cmd, out);
+
+	/* attach and detach while another process keeps the port open */
+	snprintf(cmd, sizeof(cmd), "portownctl attach %s 2>&1", self->name);
+	EXPECT_EQ(0, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s: %s", cmd, out);
+	fd = open_port();
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, TIOCGETD, &ld));
+	EXPECT_EQ(SHIM_DEFAULT_NUM, ld);
+	snprintf(cmd, sizeof(cmd), "portownctl detach %s 2>&1", self->name);
+	EXPECT_EQ(0, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s: %s", cmd, out);
+	ASSERT_EQ(0, ioctl(fd, TIOCGETD, &ld));
+	EXPECT_EQ(0, ld);
+	close(fd);
+
+	/* claim -- CMD: the command runs while the port is claimed */
+	ASSERT_EQ(0, agent_do(&self->a, 'c'));
+	snprintf(cmd, sizeof(cmd), "portownctl claim %s -- cat %s/state", self->name, self->sys);
+	EXPECT_EQ(0, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s: %s", cmd, out);
+	EXPECT_STREQ("claimed\n", out);
+	snprintf(want, sizeof(want), "%s/state", self->sys);
+	ASSERT_EQ(0, read_text(want, out, sizeof(out)));
+	EXPECT_STREQ("closed", out);
+	EXPECT_EQ(0, agent_do(&self->a, 'o'));	/* nothing left behind */
+}
+
 /* --- bad input --------------------------------------------------------- */
 
 static void snapshot(struct __test_metadata *_metadata, struct _test_data_own *self,
@@ -1079,6 +1184,46 @@ TEST_F(own, bad_input_gets_exact_errno_and_changes_nothing)
 	EXPECT_EQ(before.owner.pid, after.owner.pid);
 	EXPECT_EQ(0, memcmp(&before.counters, &after.counters, sizeof(before.counters)));
 	close(fd);
+}
+
+TEST(track_all_adds_ptys_and_bad_track_is_refused)
+{
+	struct portown_info info = { .size = sizeof(info) };
+	int i, ctl, pty, pts;
+	char name[64];
+
+	if (geteuid())
+		SKIP(return, "needs root to load modules");
+	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
+		sleep_ms(20);
+	ASSERT_EQ(-1, load(portown_ko(), "track=some"));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_FALSE(module_loaded("portown"));
+
+	ASSERT_EQ(0, load(portown_ko(), "track=all"));
+	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(ctl, 0);
+	pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_GE(pty, 0);
+	ASSERT_EQ(0, grantpt(pty));
+	ASSERT_EQ(0, unlockpt(pty));
+	ASSERT_EQ(0, ptsname_r(pty, name, sizeof(name)));
+	pts = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_GE(pts, 0);
+	info.fd = pts;
+	ASSERT_EQ(0, ioctl(ctl, PORTOWN_IOC_INFO, &info)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(PORTOWN_STATE_OPEN, info.state);
+	EXPECT_EQ(getpid(), info.owner.pid);
+	EXPECT_EQ(0, strncmp(info.name, "pts", 3)) TH_LOG("name %s", info.name);
+	info.fd = pty;			/* the master is not a port */
+	EXPECT_EQ(-1, ioctl(ctl, PORTOWN_IOC_INFO, &info));
+	EXPECT_EQ(ENODEV, errno);
+	close(pts);
+	close(pty);
+	close(ctl);
+	for (i = 0; i < 100 && unload("portown"); i++)
+		sleep_ms(20);
+	EXPECT_FALSE(module_loaded("portown"));
 }
 
 TEST_HARNESS_MAIN
