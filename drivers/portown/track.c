@@ -38,6 +38,10 @@
 static bool portown_tap_on;
 static int portown_tap_err;
 
+static bool tap = true;
+module_param(tap, bool, 0444);
+MODULE_PARM_DESC(tap, "put the port-event tap on the tty core (default: yes); no: reduced mode");
+
 /* --- recognising tty descriptors --------------------------------------- */
 
 /*
@@ -508,6 +512,10 @@ int portown_tap_init(void)
 		portown_track_all = true;
 	else if (strcmp(track, "serial"))
 		return -EINVAL;
+	if (!tap) {
+		pr_info("tap off (tap=0): reduced mode, only ports using the shim or /dev/portown are seen\n");
+		return 0;
+	}
 
 	ret = register_kretprobe(&portown_open_probe);
 	if (ret)
@@ -579,5 +587,7 @@ ssize_t portown_tap_status(char *buf)
 {
 	if (portown_tap_on)
 		return sysfs_emit(buf, "active\n");
+	if (!tap)
+		return sysfs_emit(buf, "off\n");
 	return sysfs_emit(buf, "unavailable %d\n", portown_tap_err);
 }

@@ -1063,6 +1063,12 @@ TEST_F(own, portownctl_list_wait_claim_attach)
 	ASSERT_EQ(0, read_text(want, out, sizeof(out)));
 	EXPECT_STREQ("closed", out);
 	EXPECT_EQ(0, agent_do(&self->a, 'o'));	/* nothing left behind */
+
+	snprintf(cmd, sizeof(cmd), "portownctl history %s", self->name);
+	EXPECT_EQ(0, run_cmd(cmd, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, " claim ")) TH_LOG("%s: %s", cmd, out);
+	EXPECT_NE(NULL, strstr(out, " release ")) TH_LOG("%s: %s", cmd, out);
+	EXPECT_NE(NULL, strstr(out, "holdprog")) TH_LOG("%s: %s", cmd, out);
 }
 
 /* --- bad input --------------------------------------------------------- */
@@ -1220,6 +1226,52 @@ TEST(track_all_adds_ptys_and_bad_track_is_refused)
 	EXPECT_EQ(ENODEV, errno);
 	close(pts);
 	close(pty);
+	close(ctl);
+	for (i = 0; i < 100 && unload("portown"); i++)
+		sleep_ms(20);
+	EXPECT_FALSE(module_loaded("portown"));
+}
+
+/*
+ * Without the tap (tap=0, as when kprobes are unavailable), portown says
+ * so, does not see a plain open, and still sees a port through the shim.
+ */
+TEST(reduced_mode_is_reported_and_sees_only_the_shim)
+{
+	struct portown_info info = { .size = sizeof(info) };
+	int i, ctl, fd, ld = SHIM_DEFAULT_NUM, ntty = 0;
+	char buf[64];
+
+	if (geteuid())
+		SKIP(return, "needs root to load modules");
+	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
+		sleep_ms(20);
+	ASSERT_EQ(0, load(portown_ko(), "tap=0"));
+	ASSERT_EQ(0, read_text("/sys/class/portown/tap", buf, sizeof(buf)));
+	EXPECT_STREQ("off", buf);
+	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(ctl, 0);
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	info.fd = -1;
+	{
+		struct stat st;
+
+		ASSERT_EQ(0, fstat(fd, &st));
+		info.dev_major = major(st.st_rdev);
+		info.dev_minor = minor(st.st_rdev);
+	}
+	ASSERT_EQ(0, ioctl(ctl, PORTOWN_IOC_INFO, &info));
+	EXPECT_EQ(PORTOWN_STATE_CLOSED, info.state);	/* the open was not seen */
+
+	ASSERT_EQ(0, ioctl(fd, TIOCSETD, &ld));
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	ASSERT_EQ(0, ioctl(fd, PORTOWN_IOC_INFO, &info)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(PORTOWN_STATE_OPEN, info.state);
+	EXPECT_EQ(getpid(), info.owner.pid);
+	ASSERT_EQ(0, ioctl(fd, TIOCSETD, &ntty));
+	close(fd);
 	close(ctl);
 	for (i = 0; i < 100 && unload("portown"); i++)
 		sleep_ms(20);
