@@ -46,10 +46,21 @@ static int portown_ldisc_open(struct tty_struct *tty)
 	return ret;
 }
 
+/*
+ * A c_line naming the shim must not outlive it: a tty keeps its termios
+ * after a hangup and saves them at the last close, and the tty core
+ * reopens the discipline that c_line names.  Once portown is unloaded,
+ * that open would fail and the port would stay unusable.  A change of
+ * discipline sets c_line again right after this.
+ */
 static void portown_ldisc_close(struct tty_struct *tty)
 {
 	portown_track_shim(tty, false);
 	portown_n_tty_close(tty);
+	down_write(&tty->termios_rwsem);
+	if (tty->termios.c_line == portown_ldisc_ops.num)
+		tty->termios.c_line = N_TTY;
+	up_write(&tty->termios_rwsem);
 }
 
 /*

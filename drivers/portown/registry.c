@@ -606,6 +606,21 @@ bool portown_port_hangup(struct portown_port *port, const struct portown_who *wh
 EXPORT_SYMBOL_IF_KUNIT(portown_port_hangup);
 
 /**
+ * portown_port_reinit() - record that a port was reinitialised after a hangup
+ * @port: the record
+ * @who: the port's owner before the hangup, whose settings were reset
+ *
+ * Context: caller holds portown_lock.
+ */
+void portown_port_reinit(struct portown_port *port, const struct portown_who *who)
+{
+	lockdep_assert_held(&portown_lock);
+	port->counters.reinits++;
+	portown_port_record(port, PORTOWN_EV_REINIT, who);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_reinit);
+
+/**
  * portown_port_deny() - record a refused open or claim
  * @port: the record
  * @who: the refused process

@@ -156,6 +156,7 @@ int portown_port_open(struct portown_port *port, const void *file,
 bool portown_port_close(struct portown_port *port, const void *file,
 			const struct portown_who *who);
 bool portown_port_hangup(struct portown_port *port, const struct portown_who *who);
+void portown_port_reinit(struct portown_port *port, const struct portown_who *who);
 int portown_port_claim(struct portown_port *port, const void *file,
 		       const struct portown_who *who);
 int portown_port_release(struct portown_port *port, const struct pid *pid,

@@ -234,20 +234,82 @@ static void portown_track_close(struct tty_struct *tty, struct file *file)
 	portown_port_put(port);
 }
 
+/*
+ * Reinitialisation after a hangup.  The hangup handler runs inside
+ * __tty_hangup(), which holds the tty lock, and may not sleep; it clears
+ * the exclusive bit at once and leaves the settings to a work item,
+ * which runs once the hangup is over (it takes the tty lock).
+ */
+struct portown_reinit {
+	struct work_struct work;
+	struct tty_struct *tty;		/* referenced */
+	struct portown_who owner;	/* before the hangup */
+};
+
+static struct workqueue_struct *portown_wq;
+
+/*
+ * The baseline: the driver's initial settings and N_TTY.  Written while
+ * the port is hung up and nobody has opened it again (TTY_HUPPED): the
+ * dead descriptors can no longer change settings, and the next open,
+ * which programs the hardware from them, starts from the baseline; a tty
+ * freed at the last close saves them for the next one.
+ */
+static void portown_reinit_work(struct work_struct *work)
+{
+	struct portown_reinit *r = container_of(work, struct portown_reinit, work);
+	struct tty_struct *tty = r->tty;
+	struct portown_port *port;
+	bool done = false;
+
+	tty_lock(tty);
+	if (tty->count && test_bit(TTY_HUPPED, &tty->flags)) {
+		down_write(&tty->termios_rwsem);
+		tty->termios = tty->driver->init_termios;
+		tty->termios.c_line = N_TTY;
+		up_write(&tty->termios_rwsem);
+		done = true;
+	}
+	tty_unlock(tty);
+
+	port = done ? portown_port_lookup(tty_devnum(tty)) : NULL;
+	if (port) {
+		spin_lock(&portown_lock);
+		portown_port_reinit(port, &r->owner);
+		spin_unlock(&portown_lock);
+		portown_port_put(port);
+	}
+	portown_who_put(&r->owner);
+	tty_kref_put(tty);
+	kfree(r);
+}
+
 static void portown_track_hangup(struct tty_struct *tty)
 {
+	struct portown_reinit *r;
 	struct portown_port *port;
 	struct portown_who who;
-	bool drop;
 
 	port = portown_port_lookup(tty_devnum(tty));
 	if (!port)
 		return;
+	r = kzalloc(sizeof(*r), GFP_ATOMIC);
 	portown_who_current(&who);
 	spin_lock(&portown_lock);
-	drop = portown_port_hangup(port, &who);
+	if (r)
+		portown_port_owner(port, &r->owner, NULL);
+	portown_port_hangup(port, &who);
 	spin_unlock(&portown_lock);
-	portown_drop_exclusive(tty, drop);
+	/* whoever set it, a hung-up port must not refuse the next opener */
+	clear_bit(TTY_EXCLUSIVE, &tty->flags);
+	if (r) {
+		INIT_WORK(&r->work, portown_reinit_work);
+		r->tty = tty_kref_get(tty);
+		queue_work(portown_wq, &r->work);
+	} else {
+		pr_warn_ratelimited("%s: out of memory: settings not reset after hangup\n",
+				    tty->name);
+	}
 	portown_who_put(&who);
 	portown_port_put(port);
 }
@@ -512,6 +574,9 @@ int portown_tap_init(void)
 		portown_track_all = true;
 	else if (strcmp(track, "serial"))
 		return -EINVAL;
+	portown_wq = alloc_workqueue("portown", 0, 0);
+	if (!portown_wq)
+		return -ENOMEM;
 	if (!tap) {
 		pr_info("tap off (tap=0): reduced mode, only ports using the shim or /dev/portown are seen\n");
 		return 0;
@@ -568,13 +633,14 @@ err:
  */
 void portown_tap_exit(void)
 {
-	if (!portown_tap_on)
-		return;
-	unregister_kretprobe(&portown_reopen_probe);
-	unregister_kprobe(&portown_hangup_probe);
-	unregister_kprobe(&portown_release_probe);
-	unregister_kretprobe(&portown_open_probe);
-	portown_tap_on = false;
+	if (portown_tap_on) {
+		unregister_kretprobe(&portown_reopen_probe);
+		unregister_kprobe(&portown_hangup_probe);
+		unregister_kprobe(&portown_release_probe);
+		unregister_kretprobe(&portown_open_probe);
+		portown_tap_on = false;
+	}
+	destroy_workqueue(portown_wq);	/* after the last reinitialisation */
 }
 
 /**

@@ -8,13 +8,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/portown.h>
+#include <linux/sched.h>
 
 #define SHIM_DEFAULT_NUM	29	/* N_DEVELOPMENT */
 
@@ -118,4 +127,156 @@ static inline bool wait_for_path(const char *path, int ms)
 	return exists(path);
 }
 
+#define USER_UID	1000
+#define DIALOUT_GID	20
+
+/* --- agents ------------------------------------------------------------ */
+
+struct agent {
+	pid_t pid;
+	int cmd;	/* parent writes commands */
+	int rep;	/* agent writes one int per command */
+};
+
+/*
+ * Commands: 'o' open the port, 'C' claim it, 'R' release it, 'c' close
+ * it, 'x' TIOCEXCL, 's' set it raw at 115200 baud, 'f' fork a child that
+ * keeps the descriptor (replies its pid), 'q' exit.  Replies 0 or an
+ * errno.
+ */
+static inline void agent_main(int cmd, int rep, const char *path)
+{
+	struct portown_info info;
+	int fd = -1, ctl, r;
+	pid_t kid;
+	char c;
+
+	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+	while (read(cmd, &c, 1) == 1) {
+		r = 0;
+		memset(&info, 0, sizeof(info));
+		info.size = sizeof(info);
+		info.fd = fd;
+		switch (c) {
+		case 'o':
+			fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+			r = fd < 0 ? errno : 0;
+			break;
+		case 'C':
+			r = ioctl(ctl, PORTOWN_IOC_CLAIM, &info) ? errno : 0;
+			break;
+		case 'R':
+			r = ioctl(ctl, PORTOWN_IOC_RELEASE, &info) ? errno : 0;
+			break;
+		case 'c':
+			r = close(fd) ? errno : 0;
+			fd = -1;
+			break;
+		case 'x':
+			r = ioctl(fd, TIOCEXCL) ? errno : 0;
+			break;
+		case 's': {
+			struct termios t;
+
+			r = tcgetattr(fd, &t) ? errno : 0;
+			if (!r) {
+				cfmakeraw(&t);
+				cfsetspeed(&t, B115200);
+				r = tcsetattr(fd, TCSANOW, &t) ? errno : 0;
+			}
+			break;
+		}
+		case 'f':
+			kid = fork();
+			if (!kid) {
+				close(cmd);
+				close(rep);
+				close(ctl);	/* keep only the port */
+				for (;;)
+					pause();
+			}
+			r = kid;
+			break;
+		case 'q':
+			_exit(0);
+		}
+		if (write(rep, &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* fork(), or with @want > 0 a child with exactly that pid (clone3 set_tid) */
+static inline pid_t fork_as(pid_t want)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+
+	if (want <= 0)
+		return fork();
+	args.set_tid = (unsigned long)&want;
+	args.set_tid_size = 1;
+	return syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* Start an agent as @uid (0: stay root) named @comm, with pid @want if > 0. */
+static inline int agent_start_pid(struct agent *a, uid_t uid, const char *comm,
+				  const char *path, pid_t want)
+{
+	int to[2], from[2];
+	gid_t g = DIALOUT_GID;
+
+	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
+		return -1;
+	a->pid = fork_as(want);
+	if (a->pid < 0)
+		return -1;
+	if (!a->pid) {
+		close(to[1]);
+		close(from[0]);
+		if (uid && (setgroups(1, &g) || setresgid(uid, uid, uid) ||
+			    setresuid(uid, uid, uid)))
+			_exit(2);
+		prctl(PR_SET_NAME, comm);
+		agent_main(to[0], from[1], path);
+	}
+	close(to[0]);
+	close(from[1]);
+	a->cmd = to[1];
+	a->rep = from[0];
+	return 0;
+}
+
+static inline int agent_start(struct agent *a, uid_t uid, const char *comm, const char *path)
+{
+	return agent_start_pid(a, uid, comm, path, 0);
+}
+
+/* Send @c; return the agent's reply, or -1 if it is gone. */
+static inline int agent_do(struct agent *a, char c)
+{
+	int r;
+
+	if (write(a->cmd, &c, 1) != 1 || read(a->rep, &r, sizeof(r)) != sizeof(r))
+		return -1;
+	return r;
+}
+
+static inline void agent_reap(struct agent *a)
+{
+	if (a->pid > 0) {
+		close(a->cmd);
+		close(a->rep);
+		waitpid(a->pid, NULL, 0);
+	}
+	a->pid = 0;
+}
+
+static inline void agent_kill(struct agent *a)
+{
+	if (a->pid > 0)
+		kill(a->pid, SIGKILL);
+	agent_reap(a);
+}
+
 #endif /* PORTOWN_TEST_H */
+

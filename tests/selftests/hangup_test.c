@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hangup guarantee: after a hangup a port is usable again.
+ *
+ * The stock failure: a user's program (uid 1000) holds the UART with
+ * TIOCEXCL and its own settings; the port is hung up; the program keeps
+ * its dead descriptor.  The hangup does not clear TTY_EXCLUSIVE, so every
+ * unprivileged opener gets EBUSY for as long as the dead descriptor
+ * lives, and the next user inherits the old settings.  Each trigger is
+ * run without portown (the failure must show) and with it (it must not).
+ *
+ * Runs as root in the test VM, on the 16550 UART at PORTOWN_TTY.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "portown_test.h"
+
+enum trigger { TIOCVHANGUP_IOCTL, VHANGUP_SYSCALL };
+
+FIXTURE(hup) {
+	struct agent a, b;
+	char sys[96];
+};
+
+FIXTURE_VARIANT(hup) {
+	bool module;
+	enum trigger trigger;
+};
+
+FIXTURE_VARIANT_ADD(hup, tiocvhangup_stock) { .module = false, .trigger = TIOCVHANGUP_IOCTL };
+FIXTURE_VARIANT_ADD(hup, tiocvhangup_portown) { .module = true, .trigger = TIOCVHANGUP_IOCTL };
+FIXTURE_VARIANT_ADD(hup, vhangup_stock) { .module = false, .trigger = VHANGUP_SYSCALL };
+FIXTURE_VARIANT_ADD(hup, vhangup_portown) { .module = true, .trigger = VHANGUP_SYSCALL };
+
+static void unload_all(void)
+{
+	int i;
+
+	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
+		sleep_ms(20);
+}
+
+FIXTURE_SETUP(hup)
+{
+	char path[64];
+
+	memset(self, 0, sizeof(*self));
+	if (geteuid())
+		SKIP(return, "needs root to load modules");
+	unload_all();
+	ASSERT_FALSE(module_loaded("portown"));
+	if (variant->module)
+		ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s", test_tty());
+	snprintf(self->sys, sizeof(self->sys), "/sys/class/portown/%s",
+		 strrchr(path, '/') + 1);
+}
+
+FIXTURE_TEARDOWN(hup)
+{
+	agent_kill(&self->a);
+	agent_kill(&self->b);
+	unload_all();
+}
+
+/* Hang the port up as root, by @t. */
+static int hang_up(enum trigger t)
+{
+	int fd, status;
+	pid_t kid;
+
+	if (t == TIOCVHANGUP_IOCTL) {
+		fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 || ioctl(fd, TIOCVHANGUP))
+			return -1;
+		close(fd);
+		return 0;
+	}
+	/* vhangup(2): a session leader hangs up its controlling terminal */
+	kid = fork();
+	if (kid < 0)
+		return -1;
+	if (!kid) {
+		signal(SIGHUP, SIG_IGN);	/* the hangup signals its session */
+		if (setsid() < 0)
+			_exit(1);
+		fd = open(test_tty(), O_RDWR | O_NONBLOCK);
+		if (fd < 0)
+			_exit(2);
+		if (ioctl(fd, TIOCSCTTY, 1))
+			_exit(10 + errno);
+		_exit(vhangup() ? 100 + errno : 0);
+	}
+	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status))
+		return -1;
+	return -WEXITSTATUS(status);
+}
+
+TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
+{
+	char buf[32], path[160];
+	struct termios t;
+	int fd, i, r;
+
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, agent_do(&self->a, 'x'));		/* TIOCEXCL */
+	ASSERT_EQ(0, agent_do(&self->a, 's'));		/* raw, 115200 */
+
+	r = hang_up(variant->trigger);
+	ASSERT_EQ(0, r) TH_LOG("hangup failed: %d", r);
+	/* the old user keeps its dead descriptor */
+
+	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", test_tty()));
+	r = agent_do(&self->b, 'o');
+	if (!variant->module) {
+		/* the stock failure, reproduced */
+		EXPECT_EQ(EBUSY, r);
+		return;
+	}
+	EXPECT_EQ(0, r) TH_LOG("next opener: %s", strerror(r));
+
+	/* the settings are the driver's, not the old user's */
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, tcgetattr(fd, &t));
+	EXPECT_EQ(B9600, cfgetospeed(&t));
+	EXPECT_TRUE(t.c_lflag & ICANON);
+	EXPECT_TRUE(t.c_lflag & ECHO);
+	close(fd);
+
+	snprintf(path, sizeof(path), "%s/reinits", self->sys);
+	for (i = 0; i < 100; i++) {
+		if (!read_text(path, buf, sizeof(buf)) && atoi(buf) >= 1)
+			break;
+		sleep_ms(10);
+	}
+	EXPECT_LT(i, 100) TH_LOG("reinits never counted");
+
+	/* the old user's dead descriptor is still there: hung up, not closed */
+	agent_kill(&self->b);
+	snprintf(path, sizeof(path), "%s/state", self->sys);
+	ASSERT_EQ(0, read_text(path, buf, sizeof(buf)));
+	EXPECT_STREQ("hungup", buf);
+	EXPECT_EQ(0, agent_do(&self->a, 'c'));
+	ASSERT_EQ(0, read_text(path, buf, sizeof(buf)));
+	EXPECT_STREQ("closed", buf);
+}
+
+/*
+ * Unload never strands a port: a c_line naming the shim must not survive
+ * the module, or the next hangup or open would ask for a discipline that
+ * no longer exists.
+ */
+TEST(unload_after_hangup_with_the_shim_attached)
+{
+	int fd, dead, ld = SHIM_DEFAULT_NUM, cur = -1, i;
+
+	unload_all();
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	dead = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(dead, 0);
+	ASSERT_EQ(0, ioctl(dead, TIOCSETD, &ld));
+	ASSERT_EQ(0, ioctl(dead, TIOCVHANGUP));
+	/* the hangup let go of the shim: the module can go */
+	for (i = 0; i < 100 && unload("portown"); i++)
+		sleep_ms(20);
+	ASSERT_FALSE(module_loaded("portown"));
+
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0) TH_LOG("reopen after unload: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(fd, TIOCGETD, &cur));
+	EXPECT_EQ(0, cur);
+	close(fd);
+	close(dead);
+}
+
+TEST(unload_after_last_close_with_the_shim_attached)
+{
+	int fd, dead, ld = SHIM_DEFAULT_NUM, cur = -1, i;
+
+	unload_all();
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, TIOCSETD, &ld));
+	close(fd);		/* the tty is freed; its settings are saved */
+	for (i = 0; i < 100 && unload("portown"); i++)
+		sleep_ms(20);
+	ASSERT_FALSE(module_loaded("portown"));
+
+	/*
+	 * After a hangup, an open of the still-open tty makes the tty core
+	 * reopen the discipline c_line names.
+	 */
+	dead = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(dead, 0);
+	ASSERT_EQ(0, ioctl(dead, TIOCVHANGUP));
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0) TH_LOG("reopen after hangup: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(fd, TIOCGETD, &cur));
+	EXPECT_EQ(0, cur);
+	close(fd);
+	close(dead);
+}
+
+TEST_HARNESS_MAIN
