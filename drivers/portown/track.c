@@ -236,9 +236,9 @@ static void portown_track_close(struct tty_struct *tty, struct file *file)
 
 /*
  * Reinitialisation after a hangup.  The hangup handler runs inside
- * __tty_hangup(), which holds the tty lock, and may not sleep; it clears
- * the exclusive bit at once and leaves the settings to a work item,
- * which runs once the hangup is over (it takes the tty lock).
+ * __tty_hangup(), which holds the tty lock, and may not sleep: it clears
+ * the exclusive bit and resets the settings if the termios lock is free,
+ * else leaves them to a work item.
  */
 struct portown_reinit {
 	struct work_struct work;
@@ -250,35 +250,50 @@ static struct workqueue_struct *portown_wq;
 
 /*
  * The baseline: the driver's initial settings and N_TTY.  Written while
- * the port is hung up and nobody has opened it again (TTY_HUPPED): the
- * dead descriptors can no longer change settings, and the next open,
- * which programs the hardware from them, starts from the baseline; a tty
- * freed at the last close saves them for the next one.
+ * the port is hung up: the dead descriptors can no longer change
+ * settings, the next open programs the hardware from them, and a tty
+ * freed at its last close saves them for the next one.  The driver is not
+ * called.  Caller holds the termios lock for writing.
+ */
+static void portown_reset_termios(struct tty_struct *tty)
+{
+	tty->termios = tty->driver->init_termios;
+	tty->termios.c_line = N_TTY;
+}
+
+static void portown_record_reinit(struct tty_struct *tty, const struct portown_who *owner)
+{
+	struct portown_port *port = portown_port_lookup(tty_devnum(tty));
+
+	if (!port)
+		return;
+	spin_lock(&portown_lock);
+	portown_port_reinit(port, owner);
+	spin_unlock(&portown_lock);
+	portown_port_put(port);
+}
+
+/*
+ * The fallback when the termios lock was busy at the hangup: once the
+ * hangup is over (the tty lock), and only if nobody has opened the port
+ * again since (TTY_HUPPED).
  */
 static void portown_reinit_work(struct work_struct *work)
 {
 	struct portown_reinit *r = container_of(work, struct portown_reinit, work);
 	struct tty_struct *tty = r->tty;
-	struct portown_port *port;
 	bool done = false;
 
 	tty_lock(tty);
 	if (tty->count && test_bit(TTY_HUPPED, &tty->flags)) {
 		down_write(&tty->termios_rwsem);
-		tty->termios = tty->driver->init_termios;
-		tty->termios.c_line = N_TTY;
+		portown_reset_termios(tty);
 		up_write(&tty->termios_rwsem);
 		done = true;
 	}
 	tty_unlock(tty);
-
-	port = done ? portown_port_lookup(tty_devnum(tty)) : NULL;
-	if (port) {
-		spin_lock(&portown_lock);
-		portown_port_reinit(port, &r->owner);
-		spin_unlock(&portown_lock);
-		portown_port_put(port);
-	}
+	if (done)
+		portown_record_reinit(tty, &r->owner);
 	portown_who_put(&r->owner);
 	tty_kref_put(tty);
 	kfree(r);
@@ -286,32 +301,44 @@ static void portown_reinit_work(struct work_struct *work)
 
 static void portown_track_hangup(struct tty_struct *tty)
 {
+	struct portown_who who, owner;
 	struct portown_reinit *r;
 	struct portown_port *port;
-	struct portown_who who;
 
 	port = portown_port_lookup(tty_devnum(tty));
 	if (!port)
 		return;
-	r = kzalloc(sizeof(*r), GFP_ATOMIC);
 	portown_who_current(&who);
 	spin_lock(&portown_lock);
-	if (r)
-		portown_port_owner(port, &r->owner, NULL);
+	portown_port_owner(port, &owner, NULL);
 	portown_port_hangup(port, &who);
 	spin_unlock(&portown_lock);
+	portown_port_put(port);
+	portown_who_put(&who);
+
 	/* whoever set it, a hung-up port must not refuse the next opener */
 	clear_bit(TTY_EXCLUSIVE, &tty->flags);
-	if (r) {
-		INIT_WORK(&r->work, portown_reinit_work);
-		r->tty = tty_kref_get(tty);
-		queue_work(portown_wq, &r->work);
-	} else {
-		pr_warn_ratelimited("%s: out of memory: settings not reset after hangup\n",
-				    tty->name);
+
+	/*
+	 * Reset the settings now, before a last close can save the old ones,
+	 * unless someone holds the termios lock; then once the hangup is over.
+	 */
+	if (down_write_trylock(&tty->termios_rwsem)) {
+		portown_reset_termios(tty);
+		up_write(&tty->termios_rwsem);
+		portown_record_reinit(tty, &owner);
+		portown_who_put(&owner);
+		return;
 	}
-	portown_who_put(&who);
-	portown_port_put(port);
+	r = kzalloc(sizeof(*r), GFP_ATOMIC);
+	if (!r) {		/* the allocator has said it */
+		portown_who_put(&owner);
+		return;
+	}
+	INIT_WORK(&r->work, portown_reinit_work);
+	r->tty = tty_kref_get(tty);
+	r->owner = owner;		/* takes over the reference */
+	queue_work(portown_wq, &r->work);
 }
 
 /**

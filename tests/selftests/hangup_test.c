@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,126 @@ TEST(unload_after_last_close_with_the_shim_attached)
 	EXPECT_EQ(0, cur);
 	close(fd);
 	close(dead);
+}
+
+/* The old user closes right after the hangup: its settings still go. */
+TEST(settings_reset_when_the_holder_closes_at_once)
+{
+	struct agent a = {};
+	struct termios t;
+	int fd, dead;
+
+	unload_all();
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	ASSERT_EQ(0, agent_start(&a, USER_UID, "oldterm", test_tty()));
+	ASSERT_EQ(0, agent_do(&a, 'o'));
+	ASSERT_EQ(0, agent_do(&a, 's'));		/* raw, 115200 */
+	dead = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(dead, 0);
+	ASSERT_EQ(0, ioctl(dead, TIOCVHANGUP));
+	close(dead);
+	EXPECT_EQ(0, agent_do(&a, 'c'));		/* the last close */
+	agent_kill(&a);
+
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, tcgetattr(fd, &t));
+	EXPECT_EQ(B9600, cfgetospeed(&t));
+	EXPECT_TRUE(t.c_lflag & ICANON);
+	close(fd);
+	unload_all();
+}
+
+/*
+ * Many hangups while another user keeps opening the port: the port is
+ * never left unusable and the counters add up.
+ */
+FIXTURE(stress) {
+	int unused;
+};
+
+FIXTURE_SETUP(stress)
+{
+	if (geteuid())
+		SKIP(return, "needs root to load modules");
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	unload_all();
+}
+
+/* ten minutes: the debug kernel under TCG is slow */
+TEST_F_TIMEOUT(stress, hangup_cycles_with_concurrent_opener, 600)
+{
+	int n = atoi(env_or("PORTOWN_HANGUP_CYCLES", "10000"));
+	long long opens, closes, hangups, reinits;
+	char path[128], buf[32], base[32];
+	int i, fd, stop[2], status;
+	pid_t opener;
+
+	unload_all();
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	snprintf(path, sizeof(path), "%s", test_tty());
+	snprintf(base, sizeof(base), "%s", strrchr(path, '/') + 1);
+
+	ASSERT_EQ(0, pipe(stop));
+	opener = fork();
+	ASSERT_GE(opener, 0);
+	if (!opener) {
+		gid_t g = DIALOUT_GID;
+		char c;
+
+		close(stop[1]);
+		fcntl(stop[0], F_SETFL, O_NONBLOCK);
+		if (setgroups(1, &g) || setresgid(USER_UID, USER_UID, USER_UID) ||
+		    setresuid(USER_UID, USER_UID, USER_UID))
+			_exit(2);
+		while (read(stop[0], &c, 1) < 0) {
+			int f = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK);
+
+			if (f >= 0)
+				close(f);
+		}
+		/* the last word: the port must be usable now */
+		fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK);
+		_exit(fd < 0 ? 10 + errno : 0);
+	}
+	close(stop[0]);
+	for (i = 0; i < n; i++) {
+		fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		ASSERT_GE(fd, 0) TH_LOG("cycle %d: %s", i, strerror(errno));
+		ASSERT_EQ(0, ioctl(fd, TIOCEXCL));
+		ASSERT_EQ(0, ioctl(fd, TIOCVHANGUP));
+		close(fd);
+	}
+	ASSERT_EQ(1, write(stop[1], "s", 1));
+	ASSERT_EQ(opener, waitpid(opener, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the port was left unusable");
+
+#define COUNTER(name, v) do {							\
+		snprintf(path, sizeof(path), "/sys/class/portown/%s/" name, base);	\
+		ASSERT_EQ(0, read_text(path, buf, sizeof(buf)));		\
+		v = atoll(buf);							\
+	} while (0)
+	/* reinitialisations are queued: let them finish */
+	sleep_ms(500);
+	COUNTER("opens", opens);
+	COUNTER("closes", closes);
+	COUNTER("hangups", hangups);
+	COUNTER("reinits", reinits);
+	snprintf(path, sizeof(path), "/sys/class/portown/%s/state", base);
+	ASSERT_EQ(0, read_text(path, buf, sizeof(buf)));
+	EXPECT_STREQ("closed", buf);
+	EXPECT_EQ(n, hangups);
+	EXPECT_EQ(opens, closes);
+	EXPECT_GE(opens, n);
+	EXPECT_GT(reinits, 0);
+	EXPECT_LE(reinits, hangups);
+	printf("# %d hangups: %lld opens, %lld closes, %lld reinits\n", n, opens, closes,
+	       reinits);
+	unload_all();
 }
 
 TEST_HARNESS_MAIN
