@@ -1,11 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# In the demo VM: the first field story on a stock kernel.  A user's
-# terminal program, which knows nothing of portown, holds ttyS1; a dialer
-# built on libportown wants the port and is told who holds it, not
-# "device busy"; sysfs and portownctl tell the same; when the terminal
-# program goes, the dialer gets the line.
+# In the demo VM, on a stock kernel, the two field stories.
+#
+# 1. A user's terminal program, which knows nothing of portown, holds
+#    ttyS1; a dialer built on libportown wants the port and is told who
+#    holds it, not "device busy"; sysfs and portownctl tell the same; when
+#    the terminal program goes, the dialer gets the line.
+# 2. A program holds ttyS1 exclusively (TIOCEXCL); the line is hung up;
+#    the program keeps its dead descriptor.  Without portown every next
+#    unprivileged opener gets EBUSY, for as long as that descriptor lives.
+#    With portown the next dialer gets the port, and the events say why.
 
 M=/portown/modules
 PORT=ttyS1
@@ -55,5 +60,46 @@ say "picocom exits: the dialer gets the line"
 run "kill $(cat /sys/class/portown/$PORT/owner_pid); sleep 0.5"
 run "su user -s /bin/sh -c '/portown/bin/portown-dial /dev/$PORT ATZ'"
 run "portownctl history $PORT"
+
+# A program that takes the port exclusively and ignores the hangup, as a
+# stuck or careless one does: socat with TIOCEXCL (0x540C) and ignoreeof.
+excl_holder() {
+	as_user "socat -u /dev/$PORT,raw,echo=0,ioctl-void=0x540C,ignoreeof /dev/null \
+		>/dev/null 2>&1 &"
+	sleep 1
+}
+# Hang the line up as root: TIOCVHANGUP (0x5437), what a carrier loss does.
+hang_up() {
+	socat -u /dev/$PORT,ioctl-void=0x5437 /dev/null 2>/dev/null
+}
+try_open() {
+	run "su user -s /bin/sh -c 'exec 3<>/dev/$PORT && echo \"opened /dev/$PORT\"'"
+}
+
+say "story 2, without portown: a hangup leaves the port unusable"
+run "rmmod portown"
+printf '$ socat -u /dev/%s,ioctl-void=TIOCEXCL,ignoreeof /dev/null &   (as uid 1000)\n' "$PORT"
+excl_holder
+printf '$ (the line is hung up: TIOCVHANGUP, as on carrier loss)\n'
+hang_up
+say "the next user's dialer, a minute or a week later:"
+try_open
+try_open
+run "killall socat; sleep 0.5"
+
+say "story 2, with portown"
+run "insmod $M/portown.ko"
+printf '$ socat -u /dev/%s,ioctl-void=TIOCEXCL,ignoreeof /dev/null &   (as uid 1000)\n' "$PORT"
+excl_holder
+run "portownctl who $PORT"
+printf '$ (the line is hung up: TIOCVHANGUP, as on carrier loss)\n'
+hang_up
+run "portownctl who $PORT"
+say "the next user's dialer gets the port, with the driver's settings"
+run "su user -s /bin/sh -c '/portown/bin/portown-dial /dev/$PORT ATZ'"
+run "stty -F /dev/$PORT speed"
+run "cat /sys/class/portown/$PORT/hangups /sys/class/portown/$PORT/reinits"
+run "portownctl history $PORT"
+run "killall socat; sleep 0.5"
 run "rmmod portown"
 printf '\n'
