@@ -48,6 +48,7 @@ int portown_sysfs_init(void);
 void portown_sysfs_start(void);
 void portown_sysfs_exit(void);
 void portown_sysfs_update(struct portown_port *port, struct device *tty_dev);
+void portown_sysfs_changed(struct portown_port *port);
 const char *portown_state_name(u32 state);
 
 #endif /* _PORTOWN_H */

@@ -323,6 +323,7 @@ void portown_port_record(struct portown_port *port, u32 type, const struct porto
 	else
 		memset(&e->who, 0, sizeof(e->who));
 	wake_up_all(&port->wait);
+	portown_sysfs_changed(port);
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_record);
 

@@ -96,10 +96,14 @@ struct portown_hist {
  * @wait: woken on every change
  * @dev: the port's device in /sys/class/portown, managed by sysfs.c
  * @dev_failed: creating @dev failed; not retried
+ * @sysfs_wanted: the port is a tty's, so it gets a directory (set by
+ *	portown_sysfs_update(); KUnit's records never have it)
+ * @notify: a change sysfs has not announced yet
  * @tty_dev: the tty's device (referenced), target of the "device" link
  *
  * Everything but @node, @kref, @devt, @wait, @dev and @dev_failed is
- * protected by portown_lock; @dev and @dev_failed belong to sysfs.c.
+ * protected by portown_lock; @dev and @dev_failed belong to sysfs.c's
+ * work item (@dev is published with WRITE_ONCE()).
  */
 struct portown_port {
 	struct list_head node;
@@ -122,6 +126,8 @@ struct portown_port {
 	wait_queue_head_t wait;
 	struct device *dev;
 	bool dev_failed;
+	bool sysfs_wanted;
+	bool notify;
 	struct device *tty_dev;
 };
 

@@ -248,6 +248,7 @@ void portown_sysfs_update(struct portown_port *port, struct device *tty_dev)
 	spin_lock(&portown_lock);
 	if (!port->tty_dev && tty_dev)
 		port->tty_dev = get_device(tty_dev);
+	port->sysfs_wanted = true;
 	spin_unlock(&portown_lock);
 	if (READ_ONCE(portown_sysfs_live))
 		schedule_work(&portown_sysfs_work);
@@ -259,7 +260,7 @@ static struct portown_port *portown_next_without_dev(void)
 
 	spin_lock(&portown_lock);
 	list_for_each_entry(port, portown_registry_ports(), node) {
-		if (!port->dev && !port->dev_failed) {
+		if (port->sysfs_wanted && !port->dev && !port->dev_failed) {
 			found = port;
 			kref_get(&port->kref);
 			break;
@@ -287,7 +288,69 @@ static void portown_sysfs_workfn(struct work_struct *work)
 		if (port->tty_dev &&
 		    sysfs_create_link(&dev->kobj, &port->tty_dev->kobj, "device"))
 			pr_warn("%s: cannot link its sysfs directory to the tty\n", port->name);
-		port->dev = dev;	/* the device keeps the reference */
+		WRITE_ONCE(port->dev, dev);	/* the device keeps the reference */
+	}
+}
+
+/* --- announcing changes ------------------------------------------------ */
+
+static void portown_notify_workfn(struct work_struct *work);
+static DECLARE_WORK(portown_notify_work, portown_notify_workfn);
+
+/**
+ * portown_sysfs_changed() - a port's record changed
+ * @port: the record
+ *
+ * Wakes poll() on its state file and sends a change uevent, from a work
+ * item: this is called under portown_lock, from probe handlers too.
+ * Records are only freed at module exit, after the work is cancelled.
+ *
+ * Context: caller holds portown_lock; does not sleep.
+ */
+void portown_sysfs_changed(struct portown_port *port)
+{
+	lockdep_assert_held(&portown_lock);
+	if (!READ_ONCE(port->dev) || !READ_ONCE(portown_sysfs_live))
+		return;
+	port->notify = true;
+	schedule_work(&portown_notify_work);
+}
+
+static struct portown_port *portown_next_to_notify(u32 *state)
+{
+	struct portown_port *port, *found = NULL;
+
+	spin_lock(&portown_lock);
+	list_for_each_entry(port, portown_registry_ports(), node) {
+		if (port->notify) {
+			port->notify = false;
+			*state = portown_port_state(port);
+			found = port;
+			kref_get(&port->kref);
+			break;
+		}
+	}
+	spin_unlock(&portown_lock);
+	return found;
+}
+
+static void portown_notify_workfn(struct work_struct *work)
+{
+	struct portown_port *port;
+	char env[40], *envp[2];
+	u32 state;
+
+	envp[0] = env;
+	envp[1] = NULL;
+	while ((port = portown_next_to_notify(&state))) {
+		struct device *dev = READ_ONCE(port->dev);
+
+		if (dev) {
+			sysfs_notify(&dev->kobj, NULL, "state");
+			snprintf(env, sizeof(env), "PORTOWN_STATE=%s", portown_state_name(state));
+			kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, envp);
+		}
+		portown_port_put(port);
 	}
 }
 
@@ -347,11 +410,12 @@ void portown_sysfs_exit(void)
 
 	WRITE_ONCE(portown_sysfs_live, false);
 	cancel_work_sync(&portown_sysfs_work);
+	cancel_work_sync(&portown_notify_work);
 	while ((port = portown_next_with_sysfs())) {
 		if (port->dev) {
 			sysfs_remove_link(&port->dev->kobj, "device");
 			device_unregister(port->dev);
-			port->dev = NULL;
+			WRITE_ONCE(port->dev, NULL);
 			portown_port_put(port);		/* the device's reference */
 		}
 		spin_lock(&portown_lock);

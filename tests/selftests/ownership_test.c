@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -29,6 +30,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
 #include <linux/portown.h>
 
 #include "kselftest_harness.h"
@@ -776,6 +778,76 @@ TEST_F(own, shim_serves_the_ioctls_on_the_tty)
 	ASSERT_EQ(0, sysfs_read(self, "shim", buf, sizeof(buf)));
 	EXPECT_STREQ("", buf);
 	close(fd);
+}
+
+/* --- announcements ----------------------------------------------------- */
+
+/* Does a uevent in @buf (@n bytes, NUL-separated) carry every string of @want? */
+static bool uevent_has(const char *buf, ssize_t n, const char * const *want, int nwant)
+{
+	int i, found = 0;
+	const char *p;
+
+	for (i = 0; i < nwant; i++)
+		for (p = buf; p < buf + n; p += strlen(p) + 1)
+			if (!strcmp(p, want[i])) {
+				found++;
+				break;
+			}
+	return found == nwant;
+}
+
+TEST_F(own, state_change_wakes_poll_and_sends_a_uevent)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	char path[160], buf[4096], devpath[96];
+	const char *want[3];
+	struct pollfd p;
+	bool seen = false;
+	int nl, fd, i;
+	ssize_t n;
+
+	/* a first open makes the record and its directory */
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "holdprog", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	snprintf(path, sizeof(path), "%s/state", self->sys);
+	ASSERT_TRUE(wait_for_path(path, 2000));
+	ASSERT_EQ(0, agent_do(&self->a, 'c'));
+
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	ASSERT_GE(nl, 0);
+	ASSERT_EQ(0, bind(nl, (struct sockaddr *)&sa, sizeof(sa)));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_LT(0, read(fd, buf, sizeof(buf)));	/* arms poll */
+
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	p.fd = fd;
+	p.events = POLLPRI | POLLERR;
+	ASSERT_EQ(1, poll(&p, 1, 2000)) TH_LOG("poll on state did not wake");
+	EXPECT_TRUE(p.revents & POLLPRI);
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	n = read(fd, buf, sizeof(buf) - 1);
+	ASSERT_GT(n, 0);
+	buf[n] = '\0';
+	EXPECT_STREQ("open\n", buf);
+	close(fd);
+
+	snprintf(devpath, sizeof(devpath), "DEVPATH=/devices/virtual/portown/%s", self->name);
+	want[0] = "ACTION=change";
+	want[1] = devpath;
+	want[2] = "PORTOWN_STATE=open";
+	p.fd = nl;
+	p.events = POLLIN;
+	for (i = 0; i < 20 && !seen && poll(&p, 1, 500) == 1; i++) {
+		n = recv(nl, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			seen = uevent_has(buf, n, want, 3);
+		}
+	}
+	EXPECT_TRUE(seen) TH_LOG("no change uevent with PORTOWN_STATE=open");
+	close(nl);
 }
 
 /* --- a real Debian program, and portownctl ---------------------------- */
