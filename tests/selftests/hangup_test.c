@@ -251,6 +251,53 @@ TEST(settings_reset_when_the_holder_closes_at_once)
  * Many hangups while another user keeps opening the port: the port is
  * never left unusable and the counters add up.
  */
+/*
+ * A pty master's close hangs its slave up (track=all follows ptys): the
+ * hangup is seen, the exclusive bit of the slave's holder is cleared and
+ * the slave is reinitialised.
+ */
+TEST(pty_master_close_hangs_up_the_slave)
+{
+	struct portown_info info = { .size = sizeof(info) };
+	int master, slave, ctl, i, excl = -1;
+	char name[64], buf[32];
+
+	unload_all();
+	ASSERT_EQ(0, load(portown_ko(), "track=all"));
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_GE(master, 0);
+	ASSERT_EQ(0, grantpt(master));
+	ASSERT_EQ(0, unlockpt(master));
+	ASSERT_EQ(0, ptsname_r(master, name, sizeof(name)));
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_GE(slave, 0);
+	ASSERT_EQ(0, ioctl(slave, TIOCEXCL));
+	ASSERT_EQ(0, ioctl(slave, TIOCGEXCL, &excl));
+	ASSERT_EQ(1, excl);
+
+	close(master);
+	/* the slave's holder sees the hangup: reads end */
+	EXPECT_EQ(0, read(slave, buf, sizeof(buf)) > 0);
+	EXPECT_EQ(-1, ioctl(slave, TIOCGEXCL, &excl));	/* hung up: EIO */
+
+	/* ptys have no class device, so no sysfs directory: ask the ioctl */
+	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(ctl, 0);
+	info.fd = slave;
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, ioctl(ctl, PORTOWN_IOC_INFO, &info));
+		if (info.counters.reinits)
+			break;
+		sleep_ms(10);
+	}
+	EXPECT_EQ(PORTOWN_STATE_HUNGUP, info.state);
+	EXPECT_EQ(1, info.counters.hangups);
+	EXPECT_EQ(1, info.counters.reinits);
+	close(ctl);
+	close(slave);
+	unload_all();
+}
+
 FIXTURE(stress) {
 	int unused;
 };
