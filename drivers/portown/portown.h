@@ -40,6 +40,8 @@ bool portown_port_check_claimer(struct portown_port *port);
 long portown_ioctl(struct tty_struct *shim_tty, unsigned int cmd, void __user *arg);
 
 /* cdev.c: /dev/portown */
+struct portown_hist;
+void portown_events_post(const struct portown_port *port, const struct portown_hist *e);
 int portown_cdev_init(void);
 void portown_cdev_exit(void);
 

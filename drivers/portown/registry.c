@@ -324,6 +324,7 @@ void portown_port_record(struct portown_port *port, u32 type, const struct porto
 		memset(&e->who, 0, sizeof(e->who));
 	wake_up_all(&port->wait);
 	portown_sysfs_changed(port);
+	portown_events_post(port, e);
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_record);
 

@@ -194,6 +194,7 @@ struct portown_list {
 #define PORTOWN_EV_REINIT	7	/* the port was reinitialised */
 #define PORTOWN_EV_REPAIR	8	/* the registry was corrected */
 #define PORTOWN_EV_GONE		9	/* the device was removed */
+#define PORTOWN_EV_OVERFLOW	10	/* read() only: seq events were lost */
 
 /**
  * struct portown_event - one event of a port's history
