@@ -850,6 +850,58 @@ TEST_F(own, state_change_wakes_poll_and_sends_a_uevent)
 	close(nl);
 }
 
+TEST_F(own, event_stream_orders_polls_and_reports_overflow)
+{
+	struct portown_event evs[300];
+	struct pollfd p;
+	int ev, i, n;
+	ssize_t got;
+
+	ev = open("/dev/portown", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(ev, 0);
+	EXPECT_EQ(-1, read(ev, evs, sizeof(evs)));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, read(ev, evs, sizeof(evs[0]) - 1));
+	EXPECT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "holdprog", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, agent_do(&self->a, 'c'));
+	p.fd = ev;
+	p.events = POLLIN;
+	ASSERT_EQ(1, poll(&p, 1, 2000));
+	got = read(ev, evs, sizeof(evs));
+	ASSERT_EQ(2 * (ssize_t)sizeof(evs[0]), got);
+	EXPECT_EQ(PORTOWN_EV_OPEN, evs[0].type);
+	EXPECT_EQ(PORTOWN_EV_CLOSE, evs[1].type);
+	EXPECT_EQ(evs[0].seq + 1, evs[1].seq);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(self->a.pid, evs[i].who.pid);
+		EXPECT_STREQ("holdprog", evs[i].who.comm);
+		EXPECT_STREQ(self->name, evs[i].name);
+		EXPECT_EQ(self->major, evs[i].dev_major);
+		EXPECT_EQ(self->minor, evs[i].dev_minor);
+	}
+	EXPECT_EQ(0, poll(&p, 1, 0));
+
+	/* 300 events into a queue of 256: the rest is counted, after them */
+	for (i = 0; i < 150; i++) {
+		ASSERT_EQ(0, agent_do(&self->a, 'o'));
+		ASSERT_EQ(0, agent_do(&self->a, 'c'));
+	}
+	for (n = 0; n < 300; n += got / sizeof(evs[0])) {
+		got = read(ev, evs + n, sizeof(evs) - n * sizeof(evs[0]));
+		if (got <= 0)
+			break;
+	}
+	ASSERT_EQ(257, n);
+	for (i = 1; i < 256; i++)
+		EXPECT_EQ(evs[i - 1].seq + 1, evs[i].seq);
+	EXPECT_EQ(PORTOWN_EV_OVERFLOW, evs[256].type);
+	EXPECT_EQ(44, evs[256].seq);
+	close(ev);
+}
+
 /* --- a real Debian program, and portownctl ---------------------------- */
 
 /* Run @cmd with the shell; its output in @out, its exit status returned. */
@@ -960,7 +1012,8 @@ TEST_F(own, dialer_library_names_the_holder)
 TEST_F(own, portownctl_list_wait_claim_attach)
 {
 	char cmd[256], out[4096], want[128];
-	int fd, ld = -1;
+	int fd, o, ld = -1;
+	pid_t w;
 
 	/* every serial port, never-opened ones as closed */
 	EXPECT_EQ(0, run_cmd("portownctl --json list", out, sizeof(out)));
@@ -998,6 +1051,27 @@ TEST_F(own, portownctl_list_wait_claim_attach)
 	ASSERT_EQ(0, read_text(want, out, sizeof(out)));
 	EXPECT_STREQ("closed", out);
 	EXPECT_EQ(0, agent_do(&self->a, 'o'));	/* nothing left behind */
+
+	/* watch: the live stream, one JSON object per line */
+	w = fork();
+	ASSERT_GE(w, 0);
+	if (!w) {
+		o = open("/tmp/watch.out", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(o, 1);
+		execlp("portownctl", "portownctl", "--json", "watch", self->name, NULL);
+		_exit(127);
+	}
+	sleep_ms(300);
+	EXPECT_EQ(0, agent_do(&self->a, 'c'));
+	EXPECT_EQ(0, agent_do(&self->a, 'o'));
+	sleep_ms(300);
+	kill(w, SIGTERM);
+	waitpid(w, NULL, 0);
+	ASSERT_EQ(0, read_text("/tmp/watch.out", out, sizeof(out)));
+	snprintf(want, sizeof(want), "\"event\":\"close\",\"state\":\"closed\",\"who\":{\"pid\":%d",
+		 self->a.pid);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("watch: %s", out);
+	EXPECT_NE(NULL, strstr(out, "\"event\":\"open\",\"state\":\"open\""));
 
 	snprintf(cmd, sizeof(cmd), "portownctl history %s", self->name);
 	EXPECT_EQ(0, run_cmd(cmd, out, sizeof(out)));

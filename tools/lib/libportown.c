@@ -532,6 +532,7 @@ const char *portown_event_name(unsigned int type)
 		[PORTOWN_EV_REINIT] = "reinit",
 		[PORTOWN_EV_REPAIR] = "repair",
 		[PORTOWN_EV_GONE] = "gone",
+		[PORTOWN_EV_OVERFLOW] = "overflow",
 	};
 
 	if (type < ARRAY_SIZE(names) && names[type])

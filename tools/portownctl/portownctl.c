@@ -953,6 +953,72 @@ static int cmd_history(const char *port, char **argv, const struct opts *o)
 
 /* main */
 
+/* watch */
+
+static int cmd_watch(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_event ev[16];
+	char when[48], pid[16], uid[16], comm[PORTOWN_COMM_LEN + 1];
+	const char *name = NULL;
+	ssize_t n;
+	int fd, rc;
+	size_t i;
+
+	(void)argv;
+	(void)o;
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (port)
+		name = strncmp(port, "/dev/", 5) ? port : port + 5;
+	fd = open(PORTOWN_CTL_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(port, errno);
+	if (!json) {
+		printf("%-23s %-8s %6s %-8s %-7s %7s %6s %s\n", "TIME", "PORT", "SEQ",
+		       "EVENT", "STATE", "PID", "UID", "COMM");
+		fflush(stdout);
+	}
+	while ((n = read(fd, ev, sizeof(ev))) > 0) {
+		for (i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
+			if (name && ev[i].type != PORTOWN_EV_OVERFLOW &&
+			    strncmp(ev[i].name, name, PORTOWN_NAME_LEN))
+				continue;
+			if (json) {
+				printf("{\"time_ns\":%llu,\"port\":",
+				       (unsigned long long)ev[i].time_ns);
+				json_str(ev[i].name, PORTOWN_NAME_LEN);
+				printf(",\"seq\":%llu,\"event\":\"%s\",\"state\":\"%s\",\"who\":",
+				       (unsigned long long)ev[i].seq,
+				       portown_event_name(ev[i].type),
+				       portown_state_name(ev[i].state));
+				json_ident(&ev[i].who, false);
+				puts("}");
+			} else {
+				full_time(when, sizeof(when), ev[i].time_ns);
+				snprintf(pid, sizeof(pid), ev[i].who.pid > 0 ? "%d" : "-",
+					 ev[i].who.pid);
+				snprintf(uid, sizeof(uid),
+					 ev[i].who.uid != NOBODY_UID && ev[i].who.since_ns ?
+					 "%u" : "-", ev[i].who.uid);
+				printf("%-23s %-8.*s %6llu %-8s %-7s %7s %6s %s\n", when,
+				       PORTOWN_NAME_LEN, ev[i].name,
+				       (unsigned long long)ev[i].seq,
+				       portown_event_name(ev[i].type),
+				       portown_state_name(ev[i].state), pid, uid,
+				       comm_text(comm, ev[i].who.comm));
+			}
+		}
+		if (fflush(stdout))
+			break;
+	}
+	rc = errno;
+	close(fd);
+	if (n < 0 && rc != EINTR)
+		return fail(port, rc);
+	return done(0);
+}
+
 struct cmd {
 	const char *name;
 	int (*fn)(const char *port, char **argv, const struct opts *o);
@@ -968,6 +1034,7 @@ static const struct cmd cmds[] = {
 	{ "attach", cmd_attach, 1, 1, OPT_HOLD },
 	{ "detach", cmd_detach, 1, 1, 0 },
 	{ "history", cmd_history, 1, 1, 0 },
+	{ "watch", cmd_watch, 0, 1, 0 },
 };
 
 static void print_help(FILE *f)
@@ -983,6 +1050,7 @@ static void print_help(FILE *f)
 	      "  attach PORT [--hold]       attach the portown line discipline\n"
 	      "  detach PORT                put N_TTY back\n"
 	      "  history PORT               the port's recent events\n"
+	      "  watch [PORT]               print events as they happen, until killed\n"
 	      "\n"
 	      "PORT is a path (/dev/ttyS1) or a tty name (ttyS1).\n"
 	      "  -j, --json     machine-readable output, for every command\n"
