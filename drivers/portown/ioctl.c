@@ -120,6 +120,16 @@ static int portown_target_get(struct tty_struct *shim_tty, s32 fd, u32 major, u3
 		}
 		if (t->tty && !t->port && !portown_tty_tracked(t->tty))
 			return -ENODEV;
+		if (t->tty && !t->port) {
+			/* open, yet never seen: an event was lost; look now */
+			portown_discover();
+			t->port = portown_port_lookup(t->devt);
+			if (t->port) {
+				spin_lock(&portown_lock);
+				portown_port_repair(t->port, NULL);
+				spin_unlock(&portown_lock);
+			}
+		}
 		return 0;
 	} else {
 		return -EBADF;

@@ -37,6 +37,7 @@ static int __init portown_init(void)
 	if (ret)
 		goto err_cdev;
 	portown_sysfs_start();
+	portown_reconcile_init();
 
 	ret = portown_ldisc_register(ldisc);
 	if (ret)
@@ -50,6 +51,7 @@ static int __init portown_init(void)
 	return 0;
 
 err_tap:
+	portown_reconcile_exit();
 	portown_tap_exit();
 err_cdev:
 	portown_cdev_exit();
@@ -62,6 +64,7 @@ err_sysfs:
 static void __exit portown_exit(void)
 {
 	portown_ldisc_unregister();
+	portown_reconcile_exit();
 	portown_tap_exit();
 	portown_cdev_exit();
 	portown_sysfs_exit();

@@ -36,6 +36,14 @@ void portown_track_shim(struct tty_struct *tty, bool attached);
 bool portown_pid_gone(struct pid *pid);
 bool portown_port_check_claimer(struct portown_port *port);
 
+unsigned int portown_discover(void);
+
+/* reconcile.c: the reconciler */
+bool portown_drop_event(void);
+void portown_reconcile_all(void);
+void portown_reconcile_init(void);
+void portown_reconcile_exit(void);
+
 /* ioctl.c */
 long portown_ioctl(struct tty_struct *shim_tty, unsigned int cmd, void __user *arg);
 

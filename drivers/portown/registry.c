@@ -623,6 +623,21 @@ void portown_port_reinit(struct portown_port *port, const struct portown_who *wh
 EXPORT_SYMBOL_IF_KUNIT(portown_port_reinit);
 
 /**
+ * portown_port_repair() - count and record a correction of the record
+ * @port: the record
+ * @who: the process the correction is about, or NULL
+ *
+ * Context: caller holds portown_lock.
+ */
+void portown_port_repair(struct portown_port *port, const struct portown_who *who)
+{
+	lockdep_assert_held(&portown_lock);
+	port->counters.repairs++;
+	portown_port_record(port, PORTOWN_EV_REPAIR, who);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_repair);
+
+/**
  * portown_port_deny() - record a refused open or claim
  * @port: the record
  * @who: the refused process

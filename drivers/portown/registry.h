@@ -170,6 +170,7 @@ int portown_port_release(struct portown_port *port, const struct pid *pid,
 void portown_port_holder_hungup(struct portown_port *port, const void *file);
 bool portown_port_end_claim(struct portown_port *port, const struct portown_who *who);
 void portown_port_deny(struct portown_port *port, const struct portown_who *who);
+void portown_port_repair(struct portown_port *port, const struct portown_who *who);
 void portown_port_record(struct portown_port *port, u32 type, const struct portown_who *who);
 
 unsigned int portown_port_history(const struct portown_port *port,

@@ -211,6 +211,7 @@ PORTOWN_COUNTER_ATTR(claims, claims);
 PORTOWN_COUNTER_ATTR(denials, denials);
 PORTOWN_COUNTER_ATTR(hangups, hangups);
 PORTOWN_COUNTER_ATTR(reinits, reinits);
+PORTOWN_COUNTER_ATTR(repairs, repairs);
 
 static struct attribute *portown_port_attrs[] = {
 	&dev_attr_state.attr,
@@ -226,6 +227,7 @@ static struct attribute *portown_port_attrs[] = {
 	&dev_attr_denials.attr.attr,
 	&dev_attr_hangups.attr.attr,
 	&dev_attr_reinits.attr.attr,
+	&dev_attr_repairs.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(portown_port);

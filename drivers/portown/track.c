@@ -225,6 +225,10 @@ static void portown_track_close(struct tty_struct *tty, struct file *file)
 	port = portown_port_lookup(tty_devnum(tty));
 	if (!port)
 		return;
+	if (portown_drop_event()) {
+		portown_port_put(port);
+		return;
+	}
 	portown_who_current(&who);
 	spin_lock(&portown_lock);
 	drop = portown_port_close(port, file, &who);
@@ -308,6 +312,10 @@ static void portown_track_hangup(struct tty_struct *tty)
 	port = portown_port_lookup(tty_devnum(tty));
 	if (!port)
 		return;
+	if (portown_drop_event()) {
+		portown_port_put(port);
+		return;
+	}
 	portown_who_current(&who);
 	spin_lock(&portown_lock);
 	portown_port_owner(port, &owner, NULL);
@@ -442,7 +450,7 @@ static int portown_open_return(struct kretprobe_instance *ri, struct pt_regs *re
 	if ((int)regs_return_value(regs) != 0)	/* an int: the upper half is not defined */
 		return 0;
 	tty = portown_file_tty(file);
-	if (!tty || !portown_tty_tracked(tty))
+	if (!tty || !portown_tty_tracked(tty) || portown_drop_event())
 		return 0;
 	portown_who_current(&who);
 	portown_track_open(tty, file, &who, GFP_ATOMIC);
@@ -559,7 +567,7 @@ static int portown_discover_fd(const void *arg, struct file *file, unsigned int 
  * record the tty descriptors found with the process that holds them.  The
  * open time is unknown: the load time stands in for it.
  */
-static unsigned int portown_discover(void)
+unsigned int portown_discover(void)
 {
 	struct portown_discover d = {};
 	struct task_struct *p;

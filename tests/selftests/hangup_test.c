@@ -298,6 +298,115 @@ TEST(pty_master_close_hangs_up_the_slave)
 	unload_all();
 }
 
+/* --- the reconciler, with tap events dropped on purpose ----------------- */
+
+static int inject_drops(int n)
+{
+	char buf[16];
+	int fd, len;
+
+	fd = open("/sys/kernel/debug/portown/drop_events", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = snprintf(buf, sizeof(buf), "%d", n);
+	len = write(fd, buf, len) == len ? 0 : -1;
+	close(fd);
+	return len;
+}
+
+static int port_info(int ctl, struct portown_info *info)
+{
+	struct stat st;
+
+	if (stat(test_tty(), &st))
+		return -1;
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->fd = -1;
+	info->dev_major = major(st.st_rdev);
+	info->dev_minor = minor(st.st_rdev);
+	return ioctl(ctl, PORTOWN_IOC_INFO, info);
+}
+
+/* Wait up to 3 s (the reconciler's period is 1 s) for @state. */
+static bool await_state(int ctl, unsigned int state, struct portown_info *info)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (!port_info(ctl, info) && info->state == state)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+TEST(missed_events_are_repaired_and_the_port_never_stays_unusable)
+{
+	struct portown_info info;
+	struct agent a = {}, b = {};
+	int ctl, fd, r, i;
+	__u64 repairs;
+
+	unload_all();
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(ctl, 0);
+
+	/* a port portown has seen once */
+	ASSERT_EQ(0, agent_start(&a, USER_UID, "lostopen", test_tty()));
+	ASSERT_EQ(0, agent_do(&a, 'o'));
+	ASSERT_EQ(0, agent_do(&a, 'c'));
+	ASSERT_EQ(0, port_info(ctl, &info));
+	ASSERT_EQ(PORTOWN_STATE_CLOSED, info.state);
+
+	/* a missed open */
+	ASSERT_EQ(0, inject_drops(1));
+	ASSERT_EQ(0, agent_do(&a, 'o'));
+	ASSERT_EQ(0, port_info(ctl, &info));
+	EXPECT_EQ(PORTOWN_STATE_CLOSED, info.state);	/* the tap missed it */
+	ASSERT_TRUE(await_state(ctl, PORTOWN_STATE_OPEN, &info));
+	EXPECT_EQ(a.pid, info.owner.pid);
+	EXPECT_STREQ("lostopen", info.owner.comm);
+	EXPECT_GE(info.counters.repairs, 1);
+	repairs = info.counters.repairs;
+
+	/* a missed close */
+	ASSERT_EQ(0, inject_drops(1));
+	ASSERT_EQ(0, agent_do(&a, 'c'));
+	ASSERT_EQ(0, port_info(ctl, &info));
+	EXPECT_EQ(PORTOWN_STATE_OPEN, info.state);
+	ASSERT_TRUE(await_state(ctl, PORTOWN_STATE_CLOSED, &info));
+	EXPECT_GT(info.counters.repairs, repairs);
+	repairs = info.counters.repairs;
+
+	/* a missed hangup of a port held with TIOCEXCL */
+	ASSERT_EQ(0, agent_do(&a, 'o'));
+	ASSERT_EQ(0, agent_do(&a, 'x'));
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, inject_drops(1));
+	ASSERT_EQ(0, ioctl(fd, TIOCVHANGUP));
+	close(fd);
+	ASSERT_EQ(0, agent_start(&b, USER_UID, "dialer", test_tty()));
+	r = agent_do(&b, 'o');
+	EXPECT_EQ(EBUSY, r);		/* the stock failure, for now */
+	for (i = 0; i < 30 && r == EBUSY; i++) {
+		sleep_ms(100);
+		r = agent_do(&b, 'o');
+	}
+	EXPECT_EQ(0, r) TH_LOG("the port stayed unusable: %s", strerror(r));
+	ASSERT_EQ(0, port_info(ctl, &info));
+	EXPECT_GT(info.counters.repairs, repairs);
+	EXPECT_GE(info.counters.reinits, 1);
+	EXPECT_EQ(0, info.counters.hangups);		/* it was never seen */
+
+	agent_kill(&a);
+	agent_kill(&b);
+	close(ctl);
+	unload_all();
+}
+
 FIXTURE(stress) {
 	int unused;
 };

@@ -58,7 +58,7 @@ struct opts {
 
 /* The order of the members of struct portown_counters */
 static const char * const counter_names[] = {
-	"opens", "closes", "claims", "denials", "hangups", "reinits",
+	"opens", "closes", "claims", "denials", "hangups", "reinits", "repairs",
 };
 
 static bool json;

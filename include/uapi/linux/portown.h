@@ -65,6 +65,7 @@ struct portown_ident {
  * @denials: opens and claims refused because of a claim
  * @hangups: hangups
  * @reinits: reinitialisations after a hangup
+ * @repairs: corrections of the record by the reconciler (since size 152)
  */
 struct portown_counters {
 	__u64 opens;
@@ -73,6 +74,7 @@ struct portown_counters {
 	__u64 denials;
 	__u64 hangups;
 	__u64 reinits;
+	__u64 repairs;
 };
 
 /**
@@ -101,7 +103,8 @@ struct portown_info {
 	struct portown_counters counters;
 };
 
-#define PORTOWN_INFO_SIZE_VER0	144
+#define PORTOWN_INFO_SIZE_VER0	144	/* counters without repairs */
+#define PORTOWN_INFO_SIZE_VER1	152
 
 /**
  * struct portown_holders - the open descriptors of one port
