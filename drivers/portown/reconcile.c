@@ -66,27 +66,6 @@ static int portown_truth_find(const struct portown_truth *t, const void *file)
 	return -1;
 }
 
-/* The reset of a hangup the tap did not see; as track.c's work item. */
-static void portown_reconcile_reinit(struct tty_struct *tty, struct portown_port *port)
-{
-	bool done = false;
-
-	tty_lock(tty);
-	if (tty->count && test_bit(TTY_HUPPED, &tty->flags)) {
-		down_write(&tty->termios_rwsem);
-		tty->termios = tty->driver->init_termios;
-		tty->termios.c_line = N_TTY;
-		up_write(&tty->termios_rwsem);
-		done = true;
-	}
-	tty_unlock(tty);
-	if (done) {
-		spin_lock(&portown_lock);
-		portown_port_reinit(port, NULL);
-		spin_unlock(&portown_lock);
-	}
-}
-
 static void portown_reconcile_port(struct portown_port *port)
 {
 	struct portown_truth *t;
@@ -165,7 +144,7 @@ static void portown_reconcile_port(struct portown_port *port)
 		if (drop || (t->n && t->all_hungup))
 			clear_bit(TTY_EXCLUSIVE, &tty->flags);
 		if (hangup)
-			portown_reconcile_reinit(tty, port);
+			portown_reinit_hung_up(tty, NULL);
 	}
 out:
 	tty_kref_put(tty);

@@ -216,19 +216,30 @@ void portown_track_shim(struct tty_struct *tty, bool attached)
 	portown_port_put(port);
 }
 
+/*
+ * The record a tap event on @tty is about (referenced), or NULL: no
+ * record, or the event is dropped on purpose (the reconciler's tests).
+ */
+static struct portown_port *portown_event_port(struct tty_struct *tty)
+{
+	struct portown_port *port = portown_port_lookup(tty_devnum(tty));
+
+	if (port && portown_drop_event()) {
+		portown_port_put(port);
+		return NULL;
+	}
+	return port;
+}
+
 static void portown_track_close(struct tty_struct *tty, struct file *file)
 {
 	struct portown_port *port;
 	struct portown_who who;
 	bool drop;
 
-	port = portown_port_lookup(tty_devnum(tty));
+	port = portown_event_port(tty);
 	if (!port)
 		return;
-	if (portown_drop_event()) {
-		portown_port_put(port);
-		return;
-	}
 	portown_who_current(&who);
 	spin_lock(&portown_lock);
 	drop = portown_port_close(port, file, &who);
@@ -277,15 +288,18 @@ static void portown_record_reinit(struct tty_struct *tty, const struct portown_w
 	portown_port_put(port);
 }
 
-/*
- * The fallback when the termios lock was busy at the hangup: once the
- * hangup is over (the tty lock), and only if nobody has opened the port
- * again since (TTY_HUPPED).
+/**
+ * portown_reinit_hung_up() - reset a hung-up tty to the baseline
+ * @tty: the tty, referenced by the caller
+ * @owner: its owner before the hangup, for the reinit event, or NULL
+ *
+ * Done once the hangup is over (the tty lock) and only if the tty is
+ * still open and nobody has opened it again since (TTY_HUPPED).
+ *
+ * Context: process context; takes the tty lock.
  */
-static void portown_reinit_work(struct work_struct *work)
+void portown_reinit_hung_up(struct tty_struct *tty, const struct portown_who *owner)
 {
-	struct portown_reinit *r = container_of(work, struct portown_reinit, work);
-	struct tty_struct *tty = r->tty;
 	bool done = false;
 
 	tty_lock(tty);
@@ -297,9 +311,17 @@ static void portown_reinit_work(struct work_struct *work)
 	}
 	tty_unlock(tty);
 	if (done)
-		portown_record_reinit(tty, &r->owner);
+		portown_record_reinit(tty, owner);
+}
+
+/* The fallback when the termios lock was busy at the hangup. */
+static void portown_reinit_work(struct work_struct *work)
+{
+	struct portown_reinit *r = container_of(work, struct portown_reinit, work);
+
+	portown_reinit_hung_up(r->tty, &r->owner);
 	portown_who_put(&r->owner);
-	tty_kref_put(tty);
+	tty_kref_put(r->tty);
 	kfree(r);
 }
 
@@ -309,13 +331,9 @@ static void portown_track_hangup(struct tty_struct *tty)
 	struct portown_reinit *r;
 	struct portown_port *port;
 
-	port = portown_port_lookup(tty_devnum(tty));
+	port = portown_event_port(tty);
 	if (!port)
 		return;
-	if (portown_drop_event()) {
-		portown_port_put(port);
-		return;
-	}
 	portown_who_current(&who);
 	spin_lock(&portown_lock);
 	portown_port_owner(port, &owner, NULL);
