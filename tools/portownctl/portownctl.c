@@ -891,11 +891,48 @@ static int cmd_detach(const char *port, char **argv, const struct opts *o)
 
 /* history */
 
+/*
+ * One event: a text row (with a PORT column when @with_port) or a JSON
+ * object, as history and watch print them.
+ */
+static void print_event(const struct portown_event *ev, bool with_port)
+{
+	char when[48], pid[16], uid[16], comm[PORTOWN_COMM_LEN + 1];
+
+	full_time(when, sizeof(when), ev->time_ns);
+	snprintf(pid, sizeof(pid), ev->who.pid > 0 ? "%d" : "-", ev->who.pid);
+	snprintf(uid, sizeof(uid),
+		 ev->who.uid != NOBODY_UID && ev->who.since_ns ? "%u" : "-",
+		 ev->who.uid);
+	if (with_port)
+		printf("%-23s %-8.*s %6llu %-8s", when, PORTOWN_NAME_LEN, ev->name,
+		       (unsigned long long)ev->seq, portown_event_name(ev->type));
+	else
+		printf("%-23s %6llu %-7s", when, (unsigned long long)ev->seq,
+		       portown_event_name(ev->type));
+	printf(" %-7s %7s %6s %s\n", portown_state_name(ev->state), pid, uid,
+	       comm_text(comm, ev->who.comm));
+}
+
+static void json_event(const struct portown_event *ev, bool with_port)
+{
+	printf("{\"time_ns\":%llu,", (unsigned long long)ev->time_ns);
+	if (with_port) {
+		printf("\"port\":");
+		json_str(ev->name, PORTOWN_NAME_LEN);
+		putchar(',');
+	}
+	printf("\"seq\":%llu,\"event\":\"%s\",\"state\":\"%s\",\"who\":",
+	       (unsigned long long)ev->seq, portown_event_name(ev->type),
+	       portown_state_name(ev->state));
+	json_ident(&ev->who, false);
+	putchar('}');
+}
+
 static int cmd_history(const char *port, char **argv, const struct opts *o)
 {
 	struct portown_event *ev = NULL;
 	struct portown_info info;
-	char when[48], pid[16], uid[16], comm[PORTOWN_COMM_LEN + 1];
 	size_t nr = 0, i;
 	int rc;
 
@@ -918,14 +955,9 @@ static int cmd_history(const char *port, char **argv, const struct opts *o)
 		printf(",\"dev\":\"%u:%u\",\"events\":[", info.dev_major,
 		       info.dev_minor);
 		for (i = 0; i < nr; i++) {
-			printf("%s{\"time_ns\":%llu,\"seq\":%llu,", i ? "," : "",
-			       (unsigned long long)ev[i].time_ns,
-			       (unsigned long long)ev[i].seq);
-			printf("\"event\":\"%s\",\"state\":\"%s\",\"who\":",
-			       portown_event_name(ev[i].type),
-			       portown_state_name(ev[i].state));
-			json_ident(&ev[i].who, false);
-			putchar('}');
+			if (i)
+				putchar(',');
+			json_event(&ev[i], false);
 		}
 		puts("]}");
 		free(ev);
@@ -934,19 +966,8 @@ static int cmd_history(const char *port, char **argv, const struct opts *o)
 
 	printf("%-23s %6s %-7s %-7s %7s %6s %s\n", "TIME", "SEQ", "EVENT",
 	       "STATE", "PID", "UID", "COMM");
-	for (i = 0; i < nr; i++) {
-		full_time(when, sizeof(when), ev[i].time_ns);
-		snprintf(pid, sizeof(pid), ev[i].who.pid > 0 ? "%d" : "-",
-			 ev[i].who.pid);
-		snprintf(uid, sizeof(uid),
-			 ev[i].who.uid != NOBODY_UID ? "%u" : "-",
-			 ev[i].who.uid);
-		printf("%-23s %6llu %-7s %-7s %7s %6s %s\n", when,
-		       (unsigned long long)ev[i].seq,
-		       portown_event_name(ev[i].type),
-		       portown_state_name(ev[i].state), pid, uid,
-		       comm_text(comm, ev[i].who.comm));
-	}
+	for (i = 0; i < nr; i++)
+		print_event(&ev[i], false);
 	free(ev);
 	return done(0);
 }
@@ -958,7 +979,6 @@ static int cmd_history(const char *port, char **argv, const struct opts *o)
 static int cmd_watch(const char *port, char **argv, const struct opts *o)
 {
 	struct portown_event ev[16];
-	char when[48], pid[16], uid[16], comm[PORTOWN_COMM_LEN + 1];
 	const char *name = NULL;
 	ssize_t n;
 	int fd, rc;
@@ -985,28 +1005,10 @@ static int cmd_watch(const char *port, char **argv, const struct opts *o)
 			    strncmp(ev[i].name, name, PORTOWN_NAME_LEN))
 				continue;
 			if (json) {
-				printf("{\"time_ns\":%llu,\"port\":",
-				       (unsigned long long)ev[i].time_ns);
-				json_str(ev[i].name, PORTOWN_NAME_LEN);
-				printf(",\"seq\":%llu,\"event\":\"%s\",\"state\":\"%s\",\"who\":",
-				       (unsigned long long)ev[i].seq,
-				       portown_event_name(ev[i].type),
-				       portown_state_name(ev[i].state));
-				json_ident(&ev[i].who, false);
-				puts("}");
+				json_event(&ev[i], true);
+				putchar('\n');
 			} else {
-				full_time(when, sizeof(when), ev[i].time_ns);
-				snprintf(pid, sizeof(pid), ev[i].who.pid > 0 ? "%d" : "-",
-					 ev[i].who.pid);
-				snprintf(uid, sizeof(uid),
-					 ev[i].who.uid != NOBODY_UID && ev[i].who.since_ns ?
-					 "%u" : "-", ev[i].who.uid);
-				printf("%-23s %-8.*s %6llu %-8s %-7s %7s %6s %s\n", when,
-				       PORTOWN_NAME_LEN, ev[i].name,
-				       (unsigned long long)ev[i].seq,
-				       portown_event_name(ev[i].type),
-				       portown_state_name(ev[i].state), pid, uid,
-				       comm_text(comm, ev[i].who.comm));
+				print_event(&ev[i], true);
 			}
 		}
 		if (fflush(stdout))
