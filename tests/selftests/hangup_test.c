@@ -47,14 +47,6 @@ FIXTURE_VARIANT_ADD(hup, tiocvhangup_portown) { .module = true, .trigger = TIOCV
 FIXTURE_VARIANT_ADD(hup, vhangup_stock) { .module = false, .trigger = VHANGUP_SYSCALL };
 FIXTURE_VARIANT_ADD(hup, vhangup_portown) { .module = true, .trigger = VHANGUP_SYSCALL };
 
-static void unload_all(void)
-{
-	int i;
-
-	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
-		sleep_ms(20);
-}
-
 FIXTURE_SETUP(hup)
 {
 	char path[64];
@@ -62,7 +54,7 @@ FIXTURE_SETUP(hup)
 	memset(self, 0, sizeof(*self));
 	if (geteuid())
 		SKIP(return, "needs root to load modules");
-	unload_all();
+	unload_portown();
 	ASSERT_FALSE(module_loaded("portown"));
 	if (variant->module)
 		ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
@@ -75,7 +67,7 @@ FIXTURE_TEARDOWN(hup)
 {
 	agent_kill(&self->a);
 	agent_kill(&self->b);
-	unload_all();
+	unload_portown();
 }
 
 /* Hang the port up as root, by @t. */
@@ -169,17 +161,16 @@ TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
  */
 TEST(unload_after_hangup_with_the_shim_attached)
 {
-	int fd, dead, ld = SHIM_DEFAULT_NUM, cur = -1, i;
+	int fd, dead, ld = SHIM_DEFAULT_NUM, cur = -1;
 
-	unload_all();
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), ""));
 	dead = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_GE(dead, 0);
 	ASSERT_EQ(0, ioctl(dead, TIOCSETD, &ld));
 	ASSERT_EQ(0, ioctl(dead, TIOCVHANGUP));
 	/* the hangup let go of the shim: the module can go */
-	for (i = 0; i < 100 && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	ASSERT_FALSE(module_loaded("portown"));
 
 	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -192,16 +183,15 @@ TEST(unload_after_hangup_with_the_shim_attached)
 
 TEST(unload_after_last_close_with_the_shim_attached)
 {
-	int fd, dead, ld = SHIM_DEFAULT_NUM, cur = -1, i;
+	int fd, dead, ld = SHIM_DEFAULT_NUM, cur = -1;
 
-	unload_all();
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), ""));
 	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, ioctl(fd, TIOCSETD, &ld));
 	close(fd);		/* the tty is freed; its settings are saved */
-	for (i = 0; i < 100 && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	ASSERT_FALSE(module_loaded("portown"));
 
 	/*
@@ -226,7 +216,7 @@ TEST(settings_reset_when_the_holder_closes_at_once)
 	struct termios t;
 	int fd, dead;
 
-	unload_all();
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), ""));
 	ASSERT_EQ(0, agent_start(&a, USER_UID, "oldterm", test_tty()));
 	ASSERT_EQ(0, agent_do(&a, 'o'));
@@ -244,7 +234,7 @@ TEST(settings_reset_when_the_holder_closes_at_once)
 	EXPECT_EQ(B9600, cfgetospeed(&t));
 	EXPECT_TRUE(t.c_lflag & ICANON);
 	close(fd);
-	unload_all();
+	unload_portown();
 }
 
 /*
@@ -262,15 +252,9 @@ TEST(pty_master_close_hangs_up_the_slave)
 	int master, slave, ctl, i, excl = -1;
 	char name[64], buf[32];
 
-	unload_all();
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), "track=all"));
-	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(master, 0);
-	ASSERT_EQ(0, grantpt(master));
-	ASSERT_EQ(0, unlockpt(master));
-	ASSERT_EQ(0, ptsname_r(master, name, sizeof(name)));
-	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(slave, 0);
+	ASSERT_EQ(0, open_pty(&master, &slave, name, sizeof(name)));
 	ASSERT_EQ(0, ioctl(slave, TIOCEXCL));
 	ASSERT_EQ(0, ioctl(slave, TIOCGEXCL, &excl));
 	ASSERT_EQ(1, excl);
@@ -295,7 +279,7 @@ TEST(pty_master_close_hangs_up_the_slave)
 	EXPECT_EQ(1, info.counters.reinits);
 	close(ctl);
 	close(slave);
-	unload_all();
+	unload_portown();
 }
 
 /* --- the reconciler, with tap events dropped on purpose ----------------- */
@@ -348,7 +332,7 @@ TEST(missed_events_are_repaired_and_the_port_never_stays_unusable)
 	int ctl, fd, r, i;
 	__u64 repairs;
 
-	unload_all();
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), ""));
 	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(ctl, 0);
@@ -404,7 +388,7 @@ TEST(missed_events_are_repaired_and_the_port_never_stays_unusable)
 	agent_kill(&a);
 	agent_kill(&b);
 	close(ctl);
-	unload_all();
+	unload_portown();
 }
 
 FIXTURE(stress) {
@@ -419,7 +403,7 @@ FIXTURE_SETUP(stress)
 
 FIXTURE_TEARDOWN(stress)
 {
-	unload_all();
+	unload_portown();
 }
 
 /* ten minutes: the debug kernel under TCG is slow */
@@ -431,7 +415,7 @@ TEST_F_TIMEOUT(stress, hangup_cycles_with_concurrent_opener, 600)
 	int i, fd, stop[2], status;
 	pid_t opener;
 
-	unload_all();
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), ""));
 	snprintf(path, sizeof(path), "%s", test_tty());
 	snprintf(base, sizeof(base), "%s", strrchr(path, '/') + 1);
@@ -492,7 +476,7 @@ TEST_F_TIMEOUT(stress, hangup_cycles_with_concurrent_opener, 600)
 	EXPECT_LE(reinits, hangups);
 	printf("# %d hangups: %lld opens, %lld closes, %lld reinits\n", n, opens, closes,
 	       reinits);
-	unload_all();
+	unload_portown();
 }
 
 TEST_HARNESS_MAIN

@@ -42,23 +42,16 @@ FIXTURE_VARIANT_ADD(ldisc, shim) {
 
 FIXTURE_SETUP(ldisc)
 {
-	int i, cur = -1;
+	int cur = -1;
 
 	self->master = -1;
 	self->slave = -1;
 	if (geteuid())
 		SKIP(return, "needs root to load modules");
-	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
 
-	self->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(self->master, 0);
-	ASSERT_EQ(0, grantpt(self->master));
-	ASSERT_EQ(0, unlockpt(self->master));
-	ASSERT_EQ(0, ptsname_r(self->master, self->name, sizeof(self->name)));
-	self->slave = open(self->name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(self->slave, 0);
+	ASSERT_EQ(0, open_pty(&self->master, &self->slave, self->name, sizeof(self->name)));
 	ASSERT_EQ(0, ioctl(self->slave, TIOCSETD, &variant->num));
 	ASSERT_EQ(0, ioctl(self->slave, TIOCGETD, &cur));
 	ASSERT_EQ(variant->num, cur);
@@ -66,7 +59,7 @@ FIXTURE_SETUP(ldisc)
 
 FIXTURE_TEARDOWN(ldisc)
 {
-	int ntty = 0, i;
+	int ntty = 0;
 
 	if (self->slave >= 0) {
 		ioctl(self->slave, TIOCSETD, &ntty);
@@ -74,8 +67,7 @@ FIXTURE_TEARDOWN(ldisc)
 	}
 	if (self->master >= 0)
 		close(self->master);
-	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 }
 
 static void set_mode(struct __test_metadata *_metadata, int fd, bool canon, bool echo,

@@ -51,15 +51,13 @@ FIXTURE_SETUP(own)
 {
 	char path[64];
 	struct stat st;
-	int i;
 
 	memset(self, 0, sizeof(*self));
 	self->ctl = -1;
 	if (geteuid())
 		SKIP(return, "needs root to load modules");
 	/* a test that failed half-way may have left a user of the module */
-	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
 	self->ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(self->ctl, 0);
@@ -95,8 +93,7 @@ FIXTURE_TEARDOWN(own)
 	}
 	if (self->ctl >= 0)
 		close(self->ctl);
-	for (i = 0; i < 50 && module_loaded("portown") && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 }
 
 static int info_of(struct _test_data_own *self, struct portown_info *info)
@@ -668,12 +665,10 @@ TEST_F(own, port_open_before_load_is_discovered)
 {
 	struct portown_info info;
 	char buf[32];
-	int i;
 
 	close(self->ctl);
 	self->ctl = -1;
-	for (i = 0; i < 50 && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	ASSERT_FALSE(module_loaded("portown"));
 
 	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "earlyprog", test_tty()));
@@ -1204,13 +1199,12 @@ TEST_F(own, bad_input_gets_exact_errno_and_changes_nothing)
 TEST(track_all_adds_ptys_and_bad_track_is_refused)
 {
 	struct portown_info info = { .size = sizeof(info) };
-	int i, ctl, pty, pts;
+	int ctl, pty, pts;
 	char name[64];
 
 	if (geteuid())
 		SKIP(return, "needs root to load modules");
-	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	ASSERT_EQ(-1, load(portown_ko(), "track=some"));
 	EXPECT_EQ(EINVAL, errno);
 	ASSERT_FALSE(module_loaded("portown"));
@@ -1218,13 +1212,7 @@ TEST(track_all_adds_ptys_and_bad_track_is_refused)
 	ASSERT_EQ(0, load(portown_ko(), "track=all"));
 	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(ctl, 0);
-	pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(pty, 0);
-	ASSERT_EQ(0, grantpt(pty));
-	ASSERT_EQ(0, unlockpt(pty));
-	ASSERT_EQ(0, ptsname_r(pty, name, sizeof(name)));
-	pts = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(pts, 0);
+	ASSERT_EQ(0, open_pty(&pty, &pts, name, sizeof(name)));
 	info.fd = pts;
 	ASSERT_EQ(0, ioctl(ctl, PORTOWN_IOC_INFO, &info)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(PORTOWN_STATE_OPEN, info.state);
@@ -1236,8 +1224,7 @@ TEST(track_all_adds_ptys_and_bad_track_is_refused)
 	close(pts);
 	close(pty);
 	close(ctl);
-	for (i = 0; i < 100 && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	EXPECT_FALSE(module_loaded("portown"));
 }
 
@@ -1249,13 +1236,12 @@ TEST(track_all_adds_ptys_and_bad_track_is_refused)
 TEST(reduced_mode_is_reported_and_sees_only_the_shim)
 {
 	struct portown_info info = { .size = sizeof(info) };
-	int i, ctl, fd, ld = SHIM_DEFAULT_NUM, ntty = 0;
+	int ctl, fd, ld = SHIM_DEFAULT_NUM, ntty = 0;
 	char buf[64];
 
 	if (geteuid())
 		SKIP(return, "needs root to load modules");
-	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), "tap=0"));
 	ASSERT_EQ(0, read_text("/sys/class/portown/tap", buf, sizeof(buf)));
 	EXPECT_STREQ("off", buf);
@@ -1292,8 +1278,7 @@ TEST(reduced_mode_is_reported_and_sees_only_the_shim)
 	ASSERT_EQ(0, ioctl(fd, TIOCSETD, &ntty));
 	close(fd);
 	close(ctl);
-	for (i = 0; i < 100 && unload("portown"); i++)
-		sleep_ms(20);
+	unload_portown();
 	EXPECT_FALSE(module_loaded("portown"));
 }
 

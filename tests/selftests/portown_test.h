@@ -77,6 +77,32 @@ static inline bool module_loaded(const char *name)
 	return access(path, F_OK) == 0;
 }
 
+/* Unload portown, giving its last users up to 2 s to go; 0 when it is gone. */
+static inline int unload_portown(void)
+{
+	struct timespec ts = { 0, 20 * 1000000L };
+	int i;
+
+	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
+		nanosleep(&ts, NULL);
+	return module_loaded("portown") ? -1 : 0;
+}
+
+/*
+ * Open a pty pair: the master in *@master, the slave (O_NOCTTY) in
+ * *@slave, its path in @name.  0, or -1 with errno set.
+ */
+static inline int open_pty(int *master, int *slave, char *name, size_t len)
+{
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0)
+		return -1;
+	if (grantpt(*master) || unlockpt(*master) || ptsname_r(*master, name, len))
+		return -1;
+	*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	return *slave < 0 ? -1 : 0;
+}
+
 static inline bool exists(const char *path)
 {
 	return access(path, F_OK) == 0;
