@@ -530,6 +530,8 @@ static long portown_ioc_list(void __user *arg)
 	list_for_each_entry(port, portown_registry_ports(), node) {
 		struct portown_info info = {};
 
+		if (!portown_port_listed(port))
+			continue;
 		total++;
 		if (n == room)
 			continue;
@@ -566,7 +568,7 @@ static long portown_ioc_wait(struct tty_struct *shim_tty, void __user *arg)
 	struct portown_wait req;
 	unsigned long deadline = 0;
 	struct pid *me;
-	bool ok, drop;
+	bool ok, drop, gone;
 	long left;
 	u64 seen;
 	int ret;
@@ -593,6 +595,7 @@ static long portown_ioc_wait(struct tty_struct *shim_tty, void __user *arg)
 		spin_lock(&portown_lock);
 		drop = portown_port_check_claimer(t.port);
 		ok = portown_claimable(t.port, me, t.file);
+		gone = t.port->gone;
 		req.state = portown_port_state(t.port);
 		seen = t.port->seq;
 		spin_unlock(&portown_lock);
@@ -600,6 +603,11 @@ static long portown_ioc_wait(struct tty_struct *shim_tty, void __user *arg)
 			clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
 		if (ok)
 			break;
+		/* a removed device never comes back under this record */
+		if (gone) {
+			ret = -ENODEV;
+			break;
+		}
 		/* through the shim, a hangup waits for this ioctl to return */
 		if (shim_tty && t.file && tty_hung_up_p(t.file)) {
 			ret = -EIO;

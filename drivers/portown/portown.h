@@ -60,6 +60,7 @@ void portown_sysfs_start(void);
 void portown_sysfs_exit(void);
 void portown_sysfs_update(struct portown_port *port, struct device *tty_dev);
 void portown_sysfs_changed(struct portown_port *port);
+void portown_sysfs_tidy(void);
 const char *portown_state_name(u32 state);
 
 #endif /* _PORTOWN_H */

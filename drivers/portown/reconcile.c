@@ -20,6 +20,7 @@
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/device.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
@@ -72,7 +73,7 @@ static void portown_reconcile_port(struct portown_port *port)
 	struct tty_file_private *priv;
 	struct portown_holder *h, *tmp;
 	struct tty_struct *tty;
-	bool repaired = false, missing = false, hangup = false, drop = false;
+	bool repaired = false, missing = false, hangup = false, drop = false, gone;
 	unsigned int i;
 	int idx;
 
@@ -122,7 +123,16 @@ static void portown_reconcile_port(struct portown_port *port)
 	drop |= portown_port_check_claimer(port);
 	if (repaired)
 		portown_port_repair(port, NULL);
+	/* a removal the tap missed: the tty's device left sysfs */
+	if (!port->gone && port->tty_dev && !device_is_registered(port->tty_dev)) {
+		portown_port_gone(port, NULL);
+		portown_port_repair(port, NULL);
+	}
+	gone = port->gone;
+	portown_port_retire_if_done(port);
 	spin_unlock(&portown_lock);
+	if (gone)
+		portown_sysfs_tidy();
 
 	/*
 	 * A descriptor the registry lacks: find its holder as at load.  One
@@ -163,7 +173,7 @@ void portown_reconcile_all(void)
 
 	spin_lock(&portown_lock);
 	list_for_each_entry(port, portown_registry_ports(), node)
-		n++;
+		n += portown_port_listed(port);
 	spin_unlock(&portown_lock);
 	if (!n)
 		return;
@@ -175,6 +185,8 @@ void portown_reconcile_all(void)
 	list_for_each_entry(port, portown_registry_ports(), node) {
 		if (i == n)
 			break;
+		if (!portown_port_listed(port))
+			continue;
 		kref_get(&port->kref);
 		ports[i++] = port;
 	}

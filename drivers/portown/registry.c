@@ -157,9 +157,22 @@ static struct portown_port *portown_port_find_locked(dev_t devt)
 
 	lockdep_assert_held(&portown_lock);
 	list_for_each_entry(port, &portown_ports, node)
-		if (port->devt == devt)
+		if (port->devt == devt && !port->retired)
 			return port;
 	return NULL;
+}
+
+/**
+ * portown_port_listed() - is a record in the registry for lookups and lists
+ * @port: the record
+ *
+ * Context: caller holds portown_lock while iterating the registry.
+ * Return: false for a record on its way out (&portown_port.retired).
+ */
+bool portown_port_listed(const struct portown_port *port)
+{
+	lockdep_assert_held(&portown_lock);
+	return !port->retired;
 }
 
 /**
@@ -381,7 +394,9 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_holder);
  * portown_port_owner() - who owns a port
  * @port: the record
  * @owner: filled with the claimer if the port is claimed, else with the
- *	earliest live opener; holds a pid reference the caller drops
+ *	earliest live opener, else, for a removed device, with the earliest
+ *	holder of a dead descriptor (who keeps the name taken); holds a pid
+ *	reference the caller drops
  * @f_flags: filled with the owner's open flags, or NULL
  *
  * Context: caller holds portown_lock.
@@ -402,6 +417,13 @@ bool portown_port_owner(const struct portown_port *port, struct portown_who *own
 	list_for_each_entry(h, &port->holders, node) {
 		if (h->hungup)
 			continue;
+		portown_who_copy(owner, &h->who);
+		if (f_flags)
+			*f_flags = h->f_flags;
+		return true;
+	}
+	if (port->gone && !list_empty(&port->holders)) {
+		h = list_first_entry(&port->holders, struct portown_holder, node);
 		portown_who_copy(owner, &h->who);
 		if (f_flags)
 			*f_flags = h->f_flags;
@@ -636,6 +658,57 @@ void portown_port_repair(struct portown_port *port, const struct portown_who *wh
 	portown_port_record(port, PORTOWN_EV_REPAIR, who);
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_repair);
+
+/**
+ * portown_port_gone() - record that a port's device was removed
+ * @port: the record
+ * @who: the process that removed it (a hotplug worker, usually), or NULL
+ *
+ * The claim ends (the device cannot be used again); the holders stay
+ * listed until they close, since they keep the device's name and number
+ * taken: that is why a replugged device comes back under another name.
+ * Recording it twice changes nothing.
+ *
+ * Context: caller holds portown_lock.
+ * Return: true when no descriptor remains: the caller retires the record
+ * (portown_port_retire_if_done()).
+ */
+bool portown_port_gone(struct portown_port *port, const struct portown_who *who)
+{
+	lockdep_assert_held(&portown_lock);
+	if (!port->gone) {
+		port->gone = true;
+		port->unlink = true;
+		portown_port_end_claim(port, who);
+		portown_port_record(port, PORTOWN_EV_GONE, who);
+	}
+	return !port->nr_holders;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_gone);
+
+/**
+ * portown_port_retire_if_done() - retire a removed device's record once unused
+ * @port: the record
+ *
+ * A record whose device is gone and that no descriptor holds any more
+ * leaves the registry: lookups stop finding it at once (so a new device
+ * with the same number gets a fresh record), and sysfs.c's work removes
+ * its directory, then drops the list's reference.
+ *
+ * Context: caller holds portown_lock.
+ * Return: true if the record was retired now; the caller tells sysfs.c
+ * (portown_sysfs_retire()) after dropping the lock.
+ */
+bool portown_port_retire_if_done(struct portown_port *port)
+{
+	lockdep_assert_held(&portown_lock);
+	if (!port->gone || port->nr_holders || port->retired)
+		return false;
+	port->retired = true;
+	wake_up_all(&port->wait);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_retire_if_done);
 
 /**
  * portown_port_deny() - record a refused open or claim

@@ -83,7 +83,9 @@ struct portown_hist {
  * @holders: &struct portown_holder, oldest first
  * @nr_holders: entries in @holders
  * @nr_live: entries in @holders not hung up
- * @gone: the device was removed
+ * @gone: the device was removed; the record stays while descriptors remain
+ * @retired: the record is on its way out of the registry: no lookup finds
+ *	it, sysfs.c's work removes its directory and drops the list's reference
  * @claimed: @claimer is valid
  * @claimer: the claiming process
  * @claim_excl: the claim set TTY_EXCLUSIVE, which its end must clear
@@ -99,6 +101,8 @@ struct portown_hist {
  * @sysfs_wanted: the port is a tty's, so it gets a directory (set by
  *	portown_sysfs_update(); KUnit's records never have it)
  * @notify: a change sysfs has not announced yet
+ * @unlink: the "device" link points at a removed device; sysfs.c's work
+ *	removes it
  * @tty_dev: the tty's device (referenced), target of the "device" link
  *
  * Everything but @node, @kref, @devt, @wait, @dev and @dev_failed is
@@ -114,6 +118,7 @@ struct portown_port {
 	unsigned int nr_holders;
 	unsigned int nr_live;
 	bool gone;
+	bool retired;
 	bool claimed;
 	struct portown_who claimer;
 	bool claim_excl;
@@ -128,6 +133,7 @@ struct portown_port {
 	bool dev_failed;
 	bool sysfs_wanted;
 	bool notify;
+	bool unlink;
 	struct device *tty_dev;
 };
 
@@ -145,6 +151,7 @@ struct portown_port *portown_port_lookup(dev_t devt);
 struct portown_port *portown_port_find_or_add(dev_t devt, const char *name, gfp_t gfp);
 void portown_port_put(struct portown_port *port);
 void portown_port_remove(struct portown_port *port);
+bool portown_port_listed(const struct portown_port *port);
 void portown_registry_clear(void);
 struct list_head *portown_registry_ports(void);
 
@@ -171,6 +178,8 @@ void portown_port_holder_hungup(struct portown_port *port, const void *file);
 bool portown_port_end_claim(struct portown_port *port, const struct portown_who *who);
 void portown_port_deny(struct portown_port *port, const struct portown_who *who);
 void portown_port_repair(struct portown_port *port, const struct portown_who *who);
+bool portown_port_gone(struct portown_port *port, const struct portown_who *who);
+bool portown_port_retire_if_done(struct portown_port *port);
 void portown_port_record(struct portown_port *port, u32 type, const struct portown_who *who);
 
 unsigned int portown_port_history(const struct portown_port *port,

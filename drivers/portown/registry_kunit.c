@@ -366,6 +366,67 @@ static void registry_ident_of_exited_process(struct kunit *test)
 	portown_who_put(&gone);
 }
 
+/* A removed device: gone while held, then retired; its number is free again. */
+static void registry_gone_then_retired(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port, *other;
+	struct portown_who owner;
+	bool done, retired;
+
+	open_as(test, port, &t->files[0], &t->a);
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
+	spin_lock(&portown_lock);
+	portown_port_hangup(port, NULL);
+	done = portown_port_gone(port, NULL);
+	retired = portown_port_retire_if_done(port);
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_FALSE(test, done);		/* a holder remains */
+	KUNIT_EXPECT_FALSE(test, retired);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_GONE);
+	KUNIT_EXPECT_FALSE(test, port->claimed);
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -ENODEV);
+
+	/* the holder of the dead descriptor is named as owner */
+	spin_lock(&portown_lock);
+	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, NULL));
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->a.pid);
+	portown_who_put(&owner);
+
+	/* a second removal changes nothing */
+	spin_lock(&portown_lock);
+	portown_port_gone(port, NULL);
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, port->history[(port->seq - 1) % PORTOWN_HISTORY_LEN].type,
+			(u32)PORTOWN_EV_GONE);
+
+	close_file(port, &t->files[0]);
+	spin_lock(&portown_lock);
+	retired = portown_port_retire_if_done(port);
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_TRUE(test, retired);
+	other = portown_port_lookup(TEST_DEVT(1));
+	KUNIT_EXPECT_PTR_EQ(test, other, NULL);
+	portown_port_put(other);
+
+	/* a new device with the same number gets a record of its own */
+	other = portown_port_find_or_add(TEST_DEVT(1), "ttyTEST1", GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_EXPECT_PTR_NE(test, other, port);
+	KUNIT_EXPECT_EQ(test, state(other), PORTOWN_STATE_CLOSED);
+
+	/* removed while closed: done at once */
+	spin_lock(&portown_lock);
+	done = portown_port_gone(other, NULL);
+	retired = portown_port_retire_if_done(other);
+	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_TRUE(test, retired);
+	portown_port_remove(other);
+	portown_port_put(other);
+}
+
 static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_lookup_and_add),
 	KUNIT_CASE(registry_state_machine),
@@ -375,6 +436,7 @@ static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_history_wraps),
 	KUNIT_CASE(registry_ident_translation),
 	KUNIT_CASE(registry_ident_of_exited_process),
+	KUNIT_CASE(registry_gone_then_retired),
 	{}
 };
 

@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/mutex.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -238,6 +239,13 @@ static void portown_sysfs_workfn(struct work_struct *work);
 static DECLARE_WORK(portown_sysfs_work, portown_sysfs_workfn);
 static bool portown_sysfs_live;
 
+/*
+ * Creating, removing and announcing the per-port devices: the two work
+ * items may run at once on two CPUs, and a change must never be announced
+ * on a device that is being removed.
+ */
+static DEFINE_MUTEX(portown_sysfs_mutex);
+
 /**
  * portown_sysfs_update() - make sure a port gets its sysfs directory
  * @port: the record
@@ -262,7 +270,8 @@ static struct portown_port *portown_next_without_dev(void)
 
 	spin_lock(&portown_lock);
 	list_for_each_entry(port, portown_registry_ports(), node) {
-		if (port->sysfs_wanted && !port->dev && !port->dev_failed) {
+		if (port->sysfs_wanted && !port->dev && !port->dev_failed &&
+		    !port->gone && !port->retired) {
 			found = port;
 			kref_get(&port->kref);
 			break;
@@ -272,11 +281,77 @@ static struct portown_port *portown_next_without_dev(void)
 	return found;
 }
 
+/*
+ * A record whose device was removed: its "device" link is to go, and, once
+ * it is retired, its directory and its place in the registry.
+ */
+static struct portown_port *portown_next_to_tidy(bool *retired, struct device **dev,
+						 struct device **tty_dev)
+{
+	struct portown_port *port, *found = NULL;
+
+	spin_lock(&portown_lock);
+	list_for_each_entry(port, portown_registry_ports(), node) {
+		if (!port->unlink && !port->retired)
+			continue;
+		found = port;
+		kref_get(&port->kref);
+		*retired = port->retired;
+		*dev = port->dev;
+		*tty_dev = port->tty_dev;
+		port->tty_dev = NULL;
+		port->unlink = false;
+		if (port->retired)
+			WRITE_ONCE(port->dev, NULL);
+		break;
+	}
+	spin_unlock(&portown_lock);
+	return found;
+}
+
+static void portown_tidy(void)
+{
+	struct device *dev, *tty_dev;
+	struct portown_port *port;
+	bool retired;
+
+	while ((port = portown_next_to_tidy(&retired, &dev, &tty_dev))) {
+		if (dev && tty_dev)
+			sysfs_remove_link(&dev->kobj, "device");
+		put_device(tty_dev);
+		if (retired) {
+			if (dev) {
+				device_unregister(dev);
+				portown_port_put(port);		/* the device's reference */
+			}
+			portown_port_remove(port);		/* the list's reference */
+		}
+		portown_port_put(port);
+	}
+}
+
+/**
+ * portown_sysfs_tidy() - clean up after removed devices
+ *
+ * Removes the "device" links of ports whose device is gone and the
+ * directories of retired records, which then leave the registry.
+ *
+ * Context: any; does not sleep.
+ */
+void portown_sysfs_tidy(void)
+{
+	if (READ_ONCE(portown_sysfs_live))
+		schedule_work(&portown_sysfs_work);
+}
+
 static void portown_sysfs_workfn(struct work_struct *work)
 {
 	struct portown_port *port;
 	struct device *dev;
 
+	mutex_lock(&portown_sysfs_mutex);
+	/* first the old directories: a new port may want the same name */
+	portown_tidy();
 	while ((port = portown_next_without_dev())) {
 		dev = device_create_with_groups(&portown_class, NULL, 0, port,
 						portown_port_groups, "%s", port->name);
@@ -292,6 +367,7 @@ static void portown_sysfs_workfn(struct work_struct *work)
 			pr_warn("%s: cannot link its sysfs directory to the tty\n", port->name);
 		WRITE_ONCE(port->dev, dev);	/* the device keeps the reference */
 	}
+	mutex_unlock(&portown_sysfs_mutex);
 }
 
 /* --- announcing changes ------------------------------------------------ */
@@ -305,7 +381,8 @@ static DECLARE_WORK(portown_notify_work, portown_notify_workfn);
  *
  * Wakes poll() on its state file and sends a change uevent, from a work
  * item: this is called under portown_lock, from probe handlers too.
- * Records are only freed at module exit, after the work is cancelled.
+ * The work holds its own reference on the record it announces, and
+ * announces nothing on a device being removed (portown_sysfs_mutex).
  *
  * Context: caller holds portown_lock; does not sleep.
  */
@@ -344,6 +421,7 @@ static void portown_notify_workfn(struct work_struct *work)
 
 	envp[0] = env;
 	envp[1] = NULL;
+	mutex_lock(&portown_sysfs_mutex);
 	while ((port = portown_next_to_notify(&state))) {
 		struct device *dev = READ_ONCE(port->dev);
 
@@ -354,6 +432,7 @@ static void portown_notify_workfn(struct work_struct *work)
 		}
 		portown_port_put(port);
 	}
+	mutex_unlock(&portown_sysfs_mutex);
 }
 
 /**

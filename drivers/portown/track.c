@@ -10,6 +10,7 @@
  *   tty_ldisc_hangup	(kprobe)    a hangup, whatever triggered it
  *   tty_reopen		(kretprobe) an open refused with EBUSY (a denial);
  *			on entry, a claim whose process is gone is dropped
+ *   tty_unregister_device (kprobe) a tty device was removed (unplug)
  *
  * Probe handlers run with preemption disabled: they only touch the
  * registry (a spinlock, GFP_ATOMIC) and atomic tty flag bits, and leave
@@ -235,7 +236,7 @@ static void portown_track_close(struct tty_struct *tty, struct file *file)
 {
 	struct portown_port *port;
 	struct portown_who who;
-	bool drop;
+	bool drop, retire;
 
 	port = portown_event_port(tty);
 	if (!port)
@@ -243,7 +244,10 @@ static void portown_track_close(struct tty_struct *tty, struct file *file)
 	portown_who_current(&who);
 	spin_lock(&portown_lock);
 	drop = portown_port_close(port, file, &who);
+	retire = portown_port_retire_if_done(port);
 	spin_unlock(&portown_lock);
+	if (retire)
+		portown_sysfs_tidy();
 	portown_drop_exclusive(tty, drop);
 	portown_who_put(&who);
 	portown_port_put(port);
@@ -365,6 +369,34 @@ static void portown_track_hangup(struct tty_struct *tty)
 	r->tty = tty_kref_get(tty);
 	r->owner = owner;		/* takes over the reference */
 	queue_work(portown_wq, &r->work);
+}
+
+/*
+ * A tty device was unregistered (USB unplug, a UART's removal): its
+ * record goes to "gone" and leaves the registry once nobody holds it.
+ * The hangup that removal brings (the driver's, before this) has already
+ * ended the claim and reinitialised what can be.
+ */
+static void portown_track_gone(struct tty_driver *driver, unsigned int index)
+{
+	struct portown_port *port;
+	struct portown_who who;
+
+	port = portown_port_lookup(MKDEV(driver->major, driver->minor_start) + index);
+	if (!port)
+		return;
+	if (portown_drop_event()) {
+		portown_port_put(port);
+		return;
+	}
+	portown_who_current(&who);
+	spin_lock(&portown_lock);
+	if (portown_port_gone(port, &who))
+		portown_port_retire_if_done(port);
+	spin_unlock(&portown_lock);
+	portown_sysfs_tidy();
+	portown_who_put(&who);
+	portown_port_put(port);
 }
 
 /**
@@ -492,6 +524,13 @@ static int portown_hangup_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+static int portown_unregister_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	portown_track_gone((void *)regs_get_kernel_argument(regs, 0),
+			   regs_get_kernel_argument(regs, 1));
+	return 0;
+}
+
 static int portown_reopen_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct portown_probe_data *d = (void *)ri->data;
@@ -534,6 +573,11 @@ static struct kprobe portown_release_probe = {
 static struct kprobe portown_hangup_probe = {
 	.symbol_name	= "tty_ldisc_hangup",
 	.pre_handler	= portown_hangup_pre,
+};
+
+static struct kprobe portown_unregister_probe = {
+	.symbol_name	= "tty_unregister_device",
+	.pre_handler	= portown_unregister_pre,
 };
 
 /* --- discovery of descriptors open before the module loaded ------------ */
@@ -647,6 +691,9 @@ int portown_tap_init(void)
 	ret = register_kretprobe(&portown_reopen_probe);
 	if (ret)
 		goto err_hangup;
+	ret = register_kprobe(&portown_unregister_probe);
+	if (ret)
+		goto err_reopen;
 	/*
 	 * The handlers take a spinlock and allocate: they must run in the
 	 * probed function's own context, which ftrace-based kprobes give.
@@ -654,9 +701,10 @@ int portown_tap_init(void)
 	 * the kernel treats as NMI; that is no place for either.
 	 */
 	if (!kprobe_ftrace(&portown_open_probe.kp) || !kprobe_ftrace(&portown_release_probe) ||
-	    !kprobe_ftrace(&portown_hangup_probe) || !kprobe_ftrace(&portown_reopen_probe.kp)) {
+	    !kprobe_ftrace(&portown_hangup_probe) || !kprobe_ftrace(&portown_reopen_probe.kp) ||
+	    !kprobe_ftrace(&portown_unregister_probe)) {
 		ret = -EOPNOTSUPP;
-		goto err_reopen;
+		goto err_unregister;
 	}
 
 	portown_tap_on = true;
@@ -664,6 +712,8 @@ int portown_tap_init(void)
 		portown_discover());
 	return 0;
 
+err_unregister:
+	unregister_kprobe(&portown_unregister_probe);
 err_reopen:
 	unregister_kretprobe(&portown_reopen_probe);
 err_hangup:
@@ -687,6 +737,7 @@ err:
 void portown_tap_exit(void)
 {
 	if (portown_tap_on) {
+		unregister_kprobe(&portown_unregister_probe);
 		unregister_kretprobe(&portown_reopen_probe);
 		unregister_kprobe(&portown_hangup_probe);
 		unregister_kprobe(&portown_release_probe);
