@@ -153,6 +153,30 @@ static inline bool wait_for_path(const char *path, int ms)
 	return exists(path);
 }
 
+/*
+ * Ask the test bench's host for a hardware event (see host_bench in
+ * tools/testing/lib.sh): "dcd-drop dcd0", "usb-unplug ftdi0", ...  The
+ * request goes on the results channel, which the host follows; the
+ * caller waits for the event's effect.  The channel is a tty: it is
+ * opened once, so that asking makes no tty events of its own (which
+ * would count against portown's drop_events knob).
+ */
+static int host_channel = -1;
+
+static inline int host_request(const char *req)
+{
+	char line[128];
+	int n;
+
+	if (host_channel < 0)
+		host_channel = open(env_or("PORTOWN_HOST_CHANNEL", "/dev/ttyS3"),
+				    O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (host_channel < 0)
+		return -1;
+	n = snprintf(line, sizeof(line), "\n# host: %s\n", req);
+	return write(host_channel, line, n) == n ? 0 : -1;
+}
+
 #define USER_UID	1000
 #define DIALOUT_GID	20
 

@@ -164,6 +164,7 @@ run_kernel() {
 	cp -a "$RUN/tests" "$payload/tests"
 	cp -a "$RUN/bin" "$payload/bin"
 	find "$dir/mod" -name '*.ko' -exec cp {} "$payload/modules/" \;
+	copy_kmods "$K_MODULES" "$payload/kmod"
 	printf 'PORTOWN_JOB=check\nPORTOWN_KERNEL=%s\nPORTOWN_KIND=%s\nPORTOWN_CANARY=%s\n' \
 		"$k" "$kind" "${PORTOWN_CANARY:-}" >"$payload/env"
 	pack_initramfs "$payload" "$dir/initramfs.gz"

@@ -18,6 +18,7 @@ prepare_kernel "$k"
 log "building portown for $K_RELEASE"
 build_modules "$K_KDIR" "$dir/mod" || { tail -n 30 "$dir/mod/build.log" >&2; die "build failed"; }
 cp "$dir/mod/drivers/portown/portown.ko" "$dir/payload/modules/"
+copy_kmods "$K_MODULES" "$dir/payload/kmod"
 cp "$TESTING"/vm/*.sh "$dir/payload/vm/"
 build_tools "$dir" || { cat "$dir/tools-build.log" >&2; die "building the tools failed"; }
 cp -a "$dir/bin" "$dir/payload/bin"

@@ -269,20 +269,103 @@ choose_accel() {
 
 # Boot a kernel with an initramfs.  Console on ttyS0 (a file, or stdio
 # when $3 is "-"), two spare 16550 UARTs for tests on ttyS1 and ttyS2,
-# results on ttyS3 (file $4).  Returns qemu's status (124: timed out).
+# results on ttyS3 (file $4).  The test bench's hardware, which the VM
+# drives through the host (host_bench): two more 16550s on a PCI card
+# (ttyS4, ttyS5) whose carrier the host can drop, and an FTDI USB-serial
+# adapter on an xHCI controller that the host can unplug and plug back
+# (its chardev must be an open one, such as a file: QEMU keeps a
+# usb-serial device detached while its chardev is closed, as null's is).
+# Returns qemu's status (124: timed out).
 boot_vm() {
 	local image=$1 initrd=$2 console=$3 results=$4 append=$5 timeout=$6
 	local -a con
+	local qmp qpid hpid rc=0
 	if [ "$console" = - ]; then
 		con=(-chardev 'stdio,id=con,signal=off' -serial chardev:con)
 	else
 		con=(-serial "file:$console")
 	fi
+	qmp=$(mktemp -u /tmp/portown-qmp.XXXXXX)
+	: >"$results"
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-M pc -accel "${PORTOWN_ACCEL:-tcg}" -smp 2 -m 2048 \
 		-nodefaults -display none -no-reboot \
 		-kernel "$image" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 $append" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 8250.nr_uarts=8 $append" \
 		"${con[@]}" -serial null -serial null -serial "file:$results" \
-		</dev/null
+		-chardev null,id=dcd0 -chardev null,id=dcd1 \
+		-device pci-serial-2x,chardev1=dcd0,chardev2=dcd1 \
+		-device qemu-xhci,id=xhci -chardev file,id=usbser0,path=/dev/null \
+		-device usb-serial,id=ftdi0,bus=xhci.0,chardev=usbser0 \
+		-qmp "unix:$qmp,server=on,wait=off" \
+		</dev/null &
+	qpid=$!
+	host_bench "$results" "$qmp" "$qpid" >"$results.host" 2>&1 &
+	hpid=$!
+	wait "$qpid" || rc=$?
+	wait "$hpid" || true
+	rm -f "$qmp"
+	return "$rc"
+}
+
+# One QMP command ($2, JSON) on the monitor socket $1; prints the replies
+# and fails unless the command returned.
+qmp() {
+	local out
+	out=$(printf '{"execute":"qmp_capabilities"}\n%s\n' "$2" |
+		socat -t2 - "UNIX-CONNECT:$1" 2>&1) || true
+	printf '%s\n' "$out"
+	[ "$(printf '%s\n' "$out" | grep -c '"return"')" -ge 2 ]
+}
+
+# The host's half of the test bench: follow the VM's results channel ($1)
+# while QEMU (pid $3) runs and carry out the hardware events the tests ask
+# for with a line "# host: EVENT ARG", through the QEMU monitor ($2):
+#   dcd-drop dcd0|dcd1	the UART's modem lines fall, carrier (DCD) with
+#			them: its chardev becomes one whose TIOCMGET reads
+#			every line low, so QEMU's 16550 raises a modem-status
+#			interrupt with DCD off
+#   usb-unplug ftdi0	the USB-serial adapter is pulled out
+#   usb-plug ftdi0	and plugged back in
+host_bench() {
+	local results=$1 sock=$2 qpid=$3 line ev arg
+	tail --pid="$qpid" -n +1 -F "$results" 2>/dev/null | while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in '# host: '*) ;; *) continue ;; esac
+		read -r ev arg <<<"${line#'# host: '}"
+		log "host bench: $ev $arg"
+		case $ev:$arg in
+		dcd-drop:dcd[01])
+			qmp "$sock" '{"execute":"chardev-change","arguments":{"id":"'"$arg"'","backend":{"type":"serial","data":{"device":"/dev/null"}}}}' ;;
+		usb-unplug:ftdi0)
+			qmp "$sock" '{"execute":"device_del","arguments":{"id":"ftdi0"}}' ;;
+		usb-plug:ftdi0)
+			# the chardev is free once the unplugged device is finalised
+			for _ in 1 2 3 4 5 6 7 8 9 10; do
+				qmp "$sock" '{"execute":"device_add","arguments":{"driver":"usb-serial","id":"ftdi0","bus":"xhci.0","chardev":"usbser0"}}' && break
+				sleep 0.5
+			done ;;
+		hello:) ;;
+		*) log "host bench: unknown request" ;;
+		esac || log "host bench: $ev $arg failed"
+	done
+}
+
+# USB and USB-serial drivers of a stock kernel (modules there) in loading
+# order, copied to $2 uncompressed, with the order in $2/order.
+USB_MODULES="usb-common usbcore xhci-hcd xhci-pci-renesas xhci-pci usbserial ftdi_sio"
+copy_kmods() {
+	local moddir=$1 out=$2 m f
+	mkdir -p "$out"
+	: >"$out/order"
+	[ -n "$moddir" ] || return 0
+	for m in $USB_MODULES; do
+		f=$(find "$moddir/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+		[ -n "$f" ] || continue
+		case $f in
+		*.xz) xz -dc "$f" >"$out/$m.ko" ;;
+		*) cp "$f" "$out/$m.ko" ;;
+		esac
+		echo "$m" >>"$out/order"
+	done
 }
