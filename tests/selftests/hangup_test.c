@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,22 +32,39 @@
 #include "kselftest_harness.h"
 #include "portown_test.h"
 
-enum trigger { TIOCVHANGUP_IOCTL, VHANGUP_SYSCALL };
+enum trigger { TIOCVHANGUP_IOCTL, VHANGUP_SYSCALL, SESSION_EXIT, DCD_DROP };
 
 FIXTURE(hup) {
 	struct agent a, b;
+	const char *tty;
 	char sys[96];
 };
 
+/*
+ * Carrier loss is real: the 16550s on the test bench's PCI card (ttyS4,
+ * ttyS5) are QEMU's, whose modem lines the host can drop once per boot
+ * (host_request()), so each DCD variant has a UART of its own.
+ */
 FIXTURE_VARIANT(hup) {
 	bool module;
 	enum trigger trigger;
+	const char *tty;	/* NULL: test_tty() */
+	const char *line;	/* the host bench's name for its modem lines */
 };
 
 FIXTURE_VARIANT_ADD(hup, tiocvhangup_stock) { .module = false, .trigger = TIOCVHANGUP_IOCTL };
 FIXTURE_VARIANT_ADD(hup, tiocvhangup_portown) { .module = true, .trigger = TIOCVHANGUP_IOCTL };
 FIXTURE_VARIANT_ADD(hup, vhangup_stock) { .module = false, .trigger = VHANGUP_SYSCALL };
 FIXTURE_VARIANT_ADD(hup, vhangup_portown) { .module = true, .trigger = VHANGUP_SYSCALL };
+FIXTURE_VARIANT_ADD(hup, session_exit_stock) { .module = false, .trigger = SESSION_EXIT };
+FIXTURE_VARIANT_ADD(hup, session_exit_portown) { .module = true, .trigger = SESSION_EXIT };
+FIXTURE_VARIANT_ADD(hup, dcd_drop_stock) {
+	.module = false, .trigger = DCD_DROP, .tty = "/dev/ttyS4", .line = "dcd0",
+};
+
+FIXTURE_VARIANT_ADD(hup, dcd_drop_portown) {
+	.module = true, .trigger = DCD_DROP, .tty = "/dev/ttyS5", .line = "dcd1",
+};
 
 FIXTURE_SETUP(hup)
 {
@@ -58,7 +77,8 @@ FIXTURE_SETUP(hup)
 	ASSERT_FALSE(module_loaded("portown"));
 	if (variant->module)
 		ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s", test_tty());
+	self->tty = variant->tty ?: test_tty();
+	snprintf(path, sizeof(path), "%s", self->tty);
 	snprintf(self->sys, sizeof(self->sys), "/sys/class/portown/%s",
 		 strrchr(path, '/') + 1);
 }
@@ -70,20 +90,60 @@ FIXTURE_TEARDOWN(hup)
 	unload_portown();
 }
 
+/*
+ * Carrier loss: the port watches DCD (CLOCAL off, set by root, as a
+ * dialer does once connected); the host drops the modem lines; the 8250
+ * driver sees DCD fall and hangs the tty up.  Root's own descriptor
+ * tells when: poll() on a hung-up descriptor reports POLLHUP.
+ */
+static int drop_carrier(const char *tty, const char *line)
+{
+	struct pollfd p = { .events = POLLIN };
+	struct termios t;
+	char req[64];
+	int fd, i, r = -1;
+
+	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || tcgetattr(fd, &t))
+		goto out;
+	t.c_cflag &= ~CLOCAL;
+	if (tcsetattr(fd, TCSANOW, &t))
+		goto out;
+	snprintf(req, sizeof(req), "dcd-drop %s", line);
+	if (host_request(req))
+		goto out;
+	p.fd = fd;
+	for (i = 0; i < 1000; i++) {	/* 10 s */
+		if (poll(&p, 1, 10) > 0 && (p.revents & POLLHUP)) {
+			r = 0;
+			break;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 /* Hang the port up as root, by @t. */
-static int hang_up(enum trigger t)
+static int hang_up(const char *tty, enum trigger t, const char *line)
 {
 	int fd, status;
 	pid_t kid;
 
+	if (t == DCD_DROP)
+		return drop_carrier(tty, line);
 	if (t == TIOCVHANGUP_IOCTL) {
-		fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 || ioctl(fd, TIOCVHANGUP))
 			return -1;
 		close(fd);
 		return 0;
 	}
-	/* vhangup(2): a session leader hangs up its controlling terminal */
+	/*
+	 * vhangup(2): a session leader hangs up its controlling terminal;
+	 * or it exits, and the kernel hangs the terminal up for it.
+	 */
 	kid = fork();
 	if (kid < 0)
 		return -1;
@@ -91,11 +151,13 @@ static int hang_up(enum trigger t)
 		signal(SIGHUP, SIG_IGN);	/* the hangup signals its session */
 		if (setsid() < 0)
 			_exit(1);
-		fd = open(test_tty(), O_RDWR | O_NONBLOCK);
+		fd = open(tty, O_RDWR | O_NONBLOCK);
 		if (fd < 0)
 			_exit(2);
 		if (ioctl(fd, TIOCSCTTY, 1))
 			_exit(10 + errno);
+		if (t == SESSION_EXIT)
+			_exit(0);
 		_exit(vhangup() ? 100 + errno : 0);
 	}
 	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status))
@@ -109,16 +171,16 @@ TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 	struct termios t;
 	int fd, i, r;
 
-	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", test_tty()));
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", self->tty));
 	ASSERT_EQ(0, agent_do(&self->a, 'o'));
 	ASSERT_EQ(0, agent_do(&self->a, 'x'));		/* TIOCEXCL */
 	ASSERT_EQ(0, agent_do(&self->a, 's'));		/* raw, 115200 */
 
-	r = hang_up(variant->trigger);
+	r = hang_up(self->tty, variant->trigger, variant->line);
 	ASSERT_EQ(0, r) TH_LOG("hangup failed: %d", r);
 	/* the old user keeps its dead descriptor */
 
-	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", test_tty()));
+	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", self->tty));
 	r = agent_do(&self->b, 'o');
 	if (!variant->module) {
 		/* the stock failure, reproduced */
@@ -128,12 +190,13 @@ TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 	EXPECT_EQ(0, r) TH_LOG("next opener: %s", strerror(r));
 
 	/* the settings are the driver's, not the old user's */
-	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	fd = open(self->tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, tcgetattr(fd, &t));
 	EXPECT_EQ(B9600, cfgetospeed(&t));
 	EXPECT_TRUE(t.c_lflag & ICANON);
 	EXPECT_TRUE(t.c_lflag & ECHO);
+	EXPECT_TRUE(t.c_cflag & CLOCAL);
 	close(fd);
 
 	snprintf(path, sizeof(path), "%s/reinits", self->sys);

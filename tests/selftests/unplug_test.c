@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * USB-serial unplug: a real FTDI adapter (QEMU's, on xHCI, driven by
+ * ftdi_sio) is pulled out through the QEMU monitor while a user's program
+ * holds it, and plugged back in.
+ *
+ * The stock outcome: the holder keeps its dead descriptor, and with it
+ * the name; the adapter comes back as ttyUSB1 and nothing says why.
+ * With portown the old port is "gone" and names its holder until the
+ * holder closes, then disappears; a new device gets a fresh record.
+ *
+ * Runs as root in the test VM; the host bench does the unplugging.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "portown_test.h"
+
+#define USB0	"/dev/ttyUSB0"
+#define USB1	"/dev/ttyUSB1"
+#define SYS0	"/sys/class/portown/ttyUSB0"
+#define SYS1	"/sys/class/portown/ttyUSB1"
+
+/* Wait up to @ms for @path to be gone. */
+static bool wait_for_no_path(const char *path, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (!exists(path))
+			return true;
+		sleep_ms(10);
+	}
+	return !exists(path);
+}
+
+/* The adapter's node appears: root:dialout 0660, as udev would make it. */
+static int await_node(const char *path)
+{
+	if (!wait_for_path(path, 20000))
+		return -1;
+	if (chown(path, 0, DIALOUT_GID) || chmod(path, 0660))
+		return -1;
+	return 0;
+}
+
+static int pull_out(const char *node)
+{
+	if (host_request("usb-unplug ftdi0"))
+		return -1;
+	return wait_for_no_path(node, 20000) ? 0 : -1;
+}
+
+static int plug_in(const char *node)
+{
+	if (host_request("usb-plug ftdi0"))
+		return -1;
+	return await_node(node);
+}
+
+/* Wait up to 3 s for a port's sysfs state to read @want. */
+static bool await_sysfs_state(const char *dir, const char *want)
+{
+	char path[96], buf[32];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	for (i = 0; i < 300; i++) {
+		if (!read_text(path, buf, sizeof(buf)) && !strcmp(buf, want))
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+static int sysfs_int(const char *dir, const char *attr)
+{
+	char path[96], buf[32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	if (read_text(path, buf, sizeof(buf)))
+		return -1;
+	return atoi(buf);
+}
+
+static int info_by_devt(int ctl, dev_t devt, struct portown_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->fd = -1;
+	info->dev_major = major(devt);
+	info->dev_minor = minor(devt);
+	return ioctl(ctl, PORTOWN_IOC_INFO, info);
+}
+
+/* Read queued events until one of @type for @name; false if none. */
+static bool saw_event(int ctl, unsigned int type, const char *name, struct portown_event *out)
+{
+	struct portown_event ev;
+
+	while (read(ctl, &ev, sizeof(ev)) == sizeof(ev)) {
+		if (ev.type == type && !strcmp(ev.name, name)) {
+			*out = ev;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int set_drops(int n)
+{
+	char buf[16];
+	int fd, len;
+
+	fd = open("/sys/kernel/debug/portown/drop_events", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = snprintf(buf, sizeof(buf), "%d", n);
+	len = write(fd, buf, len) == len ? 0 : -1;
+	close(fd);
+	return len;
+}
+
+FIXTURE(usb) {
+	struct agent a, b;
+	int ctl;
+};
+
+FIXTURE_SETUP(usb)
+{
+	memset(self, 0, sizeof(*self));
+	self->ctl = -1;
+	if (geteuid())
+		SKIP(return, "needs root to load modules");
+	unload_portown();
+	/* every test starts and ends with the adapter plugged in as ttyUSB0 */
+	ASSERT_EQ(0, await_node(USB0)) TH_LOG("no USB-serial adapter at " USB0);
+}
+
+FIXTURE_TEARDOWN(usb)
+{
+	agent_kill(&self->a);
+	agent_kill(&self->b);
+	if (self->ctl >= 0)
+		close(self->ctl);
+	unload_portown();
+	/* put the bench back after a failure: one adapter, as ttyUSB0 */
+	if (!exists(USB0)) {
+		if (exists(USB1))
+			pull_out(USB1);
+		plug_in(USB0);
+	}
+}
+
+TEST_F(usb, stock_unplugged_adapter_comes_back_under_another_name)
+{
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", USB0));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, agent_do(&self->a, 'x'));
+
+	ASSERT_EQ(0, pull_out(USB0));
+	ASSERT_EQ(0, plug_in(USB1));
+	/* the dialer set up for ttyUSB0 finds nothing, and no one says why */
+	EXPECT_FALSE(exists(USB0));
+	EXPECT_FALSE(exists(SYS0));
+
+	EXPECT_EQ(0, agent_do(&self->a, 'c'));
+	ASSERT_EQ(0, pull_out(USB1));
+	ASSERT_EQ(0, plug_in(USB0));
+}
+
+TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
+{
+	struct portown_info info;
+	struct portown_event ev;
+	struct stat st;
+	char buf[256];
+	dev_t old;
+
+	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
+	self->ctl = open("/dev/portown", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(self->ctl, 0);
+	ASSERT_EQ(0, stat(USB0, &st));
+	old = st.st_rdev;
+
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", USB0));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, agent_do(&self->a, 'x'));
+	ASSERT_EQ(0, agent_do(&self->a, 'C'));
+	ASSERT_TRUE(await_sysfs_state(SYS0, "claimed"));
+	ASSERT_TRUE(exists(SYS0 "/device"));
+
+	ASSERT_EQ(0, pull_out(USB0));
+	ASSERT_TRUE(await_sysfs_state(SYS0, "gone"));
+
+	/* it names the process that keeps the name taken */
+	EXPECT_EQ(self->a.pid, sysfs_int(SYS0, "owner_pid"));
+	ASSERT_EQ(0, read_text(SYS0 "/owner_comm", buf, sizeof(buf)));
+	EXPECT_STREQ("oldterm", buf);
+	ASSERT_EQ(0, read_text(SYS0 "/holders", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "oldterm")) TH_LOG("holders: %s", buf);
+	EXPECT_EQ(1, sysfs_int(SYS0, "hangups"));
+	/* the link to the removed device went with it */
+	EXPECT_FALSE(exists(SYS0 "/device"));
+
+	ASSERT_EQ(0, info_by_devt(self->ctl, old, &info)) TH_LOG("INFO: %s", strerror(errno));
+	EXPECT_EQ(PORTOWN_STATE_GONE, info.state);
+	EXPECT_EQ(self->a.pid, info.owner.pid);
+	EXPECT_EQ(1, info.nr_holders);
+
+	/* the stream told: hangup, the claim's end, gone; in that order */
+	EXPECT_TRUE(saw_event(self->ctl, PORTOWN_EV_HANGUP, "ttyUSB0", &ev));
+	EXPECT_TRUE(saw_event(self->ctl, PORTOWN_EV_GONE, "ttyUSB0", &ev));
+	EXPECT_EQ(PORTOWN_STATE_GONE, ev.state);
+
+	/* the adapter comes back under another name, with a record of its own */
+	ASSERT_EQ(0, plug_in(USB1));
+	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", USB1));
+	EXPECT_EQ(0, agent_do(&self->b, 'o'));
+	EXPECT_TRUE(await_sysfs_state(SYS1, "open"));
+	EXPECT_TRUE(await_sysfs_state(SYS0, "gone"));
+
+	/* the holder closes: the old port disappears */
+	EXPECT_EQ(0, agent_do(&self->a, 'c'));
+	EXPECT_TRUE(wait_for_no_path(SYS0, 3000));
+	EXPECT_FALSE(info_by_devt(self->ctl, old, &info) == 0 &&
+		     info.state == PORTOWN_STATE_GONE);
+
+	/* unplugged while closed, a port disappears at once */
+	EXPECT_EQ(0, agent_do(&self->b, 'c'));
+	ASSERT_EQ(0, pull_out(USB1));
+	EXPECT_TRUE(wait_for_no_path(SYS1, 3000));
+	ASSERT_EQ(0, plug_in(USB0));
+	agent_kill(&self->b);
+	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", USB0));
+	EXPECT_EQ(0, agent_do(&self->b, 'o'));
+	ASSERT_TRUE(await_sysfs_state(SYS0, "open"));
+	EXPECT_EQ(1, sysfs_int(SYS0, "opens"));		/* a fresh record */
+	EXPECT_EQ(0, sysfs_int(SYS0, "hangups"));
+	EXPECT_EQ(0, agent_do(&self->b, 'c'));
+}
+
+/* The tap misses the unplug (its hangup and its removal): the reconciler sees it. */
+TEST_F(usb, missed_unplug_is_repaired)
+{
+	ASSERT_EQ(0, host_request("hello"));	/* the channel is open before the drops */
+	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", USB0));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_TRUE(await_sysfs_state(SYS0, "open"));
+
+	ASSERT_EQ(0, set_drops(2));
+	ASSERT_EQ(0, pull_out(USB0));
+	ASSERT_TRUE(await_sysfs_state(SYS0, "gone"));
+	EXPECT_GE(sysfs_int(SYS0, "repairs"), 1);
+	EXPECT_EQ(self->a.pid, sysfs_int(SYS0, "owner_pid"));
+
+	EXPECT_EQ(0, agent_do(&self->a, 'c'));
+	EXPECT_TRUE(wait_for_no_path(SYS0, 3000));
+	ASSERT_EQ(0, plug_in(USB0));
+}
+
+TEST_HARNESS_MAIN
