@@ -152,6 +152,7 @@ static bool portown_reader_next(struct portown_reader *r, struct portown_event *
 	ev->dev_major = MAJOR(item.devt);
 	ev->dev_minor = MINOR(item.devt);
 	portown_who_export_event(&item.h.who, &ev->who, r->pidns, r->userns);
+	ev->who.flags |= item.h.flags;
 	memcpy(ev->name, item.name, sizeof(ev->name));
 	put_pid(item.h.who.pid);
 	return true;

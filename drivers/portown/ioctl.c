@@ -490,6 +490,7 @@ static long portown_ioc_history(struct tty_struct *shim_tty, void __user *arg)
 		evs[i].dev_minor = MINOR(t.devt);
 		portown_who_export_event(&hist[i].who, &evs[i].who,
 					 task_active_pid_ns(current), current_user_ns());
+		evs[i].who.flags |= hist[i].flags;
 		strscpy(evs[i].name, t.port->name, sizeof(evs[i].name));
 		portown_who_put(&hist[i].who);
 	}

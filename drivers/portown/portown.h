@@ -34,7 +34,8 @@ void portown_track_open(struct tty_struct *tty, struct file *file,
 			const struct portown_who *who, gfp_t gfp);
 void portown_track_shim(struct tty_struct *tty, bool attached);
 bool portown_pid_gone(struct pid *pid);
-void portown_reinit_hung_up(struct tty_struct *tty, const struct portown_who *owner);
+void portown_reinit_hung_up(struct tty_struct *tty, const struct portown_who *owner,
+			    bool excl);
 bool portown_port_check_claimer(struct portown_port *port);
 
 unsigned int portown_discover(void);

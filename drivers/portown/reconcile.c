@@ -73,7 +73,7 @@ static void portown_reconcile_port(struct portown_port *port)
 	struct tty_file_private *priv;
 	struct portown_holder *h, *tmp;
 	struct tty_struct *tty;
-	bool repaired = false, missing = false, hangup = false, drop = false, gone;
+	bool repaired = false, missing = false, hangup = false, drop = false, excl = false, gone;
 	unsigned int i;
 	int idx;
 
@@ -152,9 +152,9 @@ static void portown_reconcile_port(struct portown_port *port)
 	}
 	if (tty) {
 		if (drop || (t->n && t->all_hungup))
-			clear_bit(TTY_EXCLUSIVE, &tty->flags);
+			excl = test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags);
 		if (hangup)
-			portown_reinit_hung_up(tty, NULL);
+			portown_reinit_hung_up(tty, NULL, excl);
 	}
 out:
 	tty_kref_put(tty);

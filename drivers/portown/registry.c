@@ -321,6 +321,22 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_state);
  */
 void portown_port_record(struct portown_port *port, u32 type, const struct portown_who *who)
 {
+	portown_port_record_flags(port, type, who, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_record);
+
+/**
+ * portown_port_record_flags() - add an event with flags to a port's history
+ * @port: the record
+ * @type: PORTOWN_EV_*
+ * @who: the process the event is about, or NULL
+ * @flags: PORTOWN_ID_* bits about @who
+ *
+ * Context: caller holds portown_lock.
+ */
+void portown_port_record_flags(struct portown_port *port, u32 type,
+			       const struct portown_who *who, u32 flags)
+{
 	struct portown_hist *e;
 
 	lockdep_assert_held(&portown_lock);
@@ -329,6 +345,7 @@ void portown_port_record(struct portown_port *port, u32 type, const struct porto
 	port->seq++;
 	e->seq = port->seq;
 	e->type = type;
+	e->flags = flags;
 	e->state = portown_port_state(port);
 	e->time_ns = ktime_get_real_ns();
 	if (who)
@@ -339,7 +356,6 @@ void portown_port_record(struct portown_port *port, u32 type, const struct porto
 	portown_sysfs_changed(port);
 	portown_events_post(port, e);
 }
-EXPORT_SYMBOL_IF_KUNIT(portown_port_record);
 
 /**
  * portown_port_history() - copy a port's recent events, oldest first
@@ -633,14 +649,16 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_hangup);
  * portown_port_reinit() - record that a port was reinitialised after a hangup
  * @port: the record
  * @who: the port's owner before the hangup, whose settings were reset
+ * @excl: the port was exclusive (TIOCEXCL) at the hangup, and that was
+ *	cleared: the event names @who with PORTOWN_ID_EXCL
  *
  * Context: caller holds portown_lock.
  */
-void portown_port_reinit(struct portown_port *port, const struct portown_who *who)
+void portown_port_reinit(struct portown_port *port, const struct portown_who *who, bool excl)
 {
 	lockdep_assert_held(&portown_lock);
 	port->counters.reinits++;
-	portown_port_record(port, PORTOWN_EV_REINIT, who);
+	portown_port_record_flags(port, PORTOWN_EV_REINIT, who, excl ? PORTOWN_ID_EXCL : 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_reinit);
 

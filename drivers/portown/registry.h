@@ -65,12 +65,14 @@ struct portown_holder {
  * @type: PORTOWN_EV_*
  * @state: the port's state after the event
  * @who: the process the event is about; @who.pid may be NULL
+ * @flags: PORTOWN_ID_* bits that go with @who (PORTOWN_ID_EXCL)
  */
 struct portown_hist {
 	u64 time_ns;
 	u64 seq;
 	u32 type;
 	u32 state;
+	u32 flags;
 	struct portown_who who;
 };
 
@@ -169,7 +171,7 @@ int portown_port_open(struct portown_port *port, const void *file,
 bool portown_port_close(struct portown_port *port, const void *file,
 			const struct portown_who *who);
 bool portown_port_hangup(struct portown_port *port, const struct portown_who *who);
-void portown_port_reinit(struct portown_port *port, const struct portown_who *who);
+void portown_port_reinit(struct portown_port *port, const struct portown_who *who, bool excl);
 int portown_port_claim(struct portown_port *port, const void *file,
 		       const struct portown_who *who);
 int portown_port_release(struct portown_port *port, const struct pid *pid,
@@ -181,6 +183,8 @@ void portown_port_repair(struct portown_port *port, const struct portown_who *wh
 bool portown_port_gone(struct portown_port *port, const struct portown_who *who);
 bool portown_port_retire_if_done(struct portown_port *port);
 void portown_port_record(struct portown_port *port, u32 type, const struct portown_who *who);
+void portown_port_record_flags(struct portown_port *port, u32 type,
+			       const struct portown_who *who, u32 flags);
 
 unsigned int portown_port_history(const struct portown_port *port,
 				  struct portown_hist *out, unsigned int max);

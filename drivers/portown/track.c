@@ -263,6 +263,7 @@ struct portown_reinit {
 	struct work_struct work;
 	struct tty_struct *tty;		/* referenced */
 	struct portown_who owner;	/* before the hangup */
+	bool excl;			/* it was exclusive then */
 };
 
 static struct workqueue_struct *portown_wq;
@@ -280,14 +281,15 @@ static void portown_reset_termios(struct tty_struct *tty)
 	tty->termios.c_line = N_TTY;
 }
 
-static void portown_record_reinit(struct tty_struct *tty, const struct portown_who *owner)
+static void portown_record_reinit(struct tty_struct *tty, const struct portown_who *owner,
+				  bool excl)
 {
 	struct portown_port *port = portown_port_lookup(tty_devnum(tty));
 
 	if (!port)
 		return;
 	spin_lock(&portown_lock);
-	portown_port_reinit(port, owner);
+	portown_port_reinit(port, owner, excl);
 	spin_unlock(&portown_lock);
 	portown_port_put(port);
 }
@@ -296,13 +298,15 @@ static void portown_record_reinit(struct tty_struct *tty, const struct portown_w
  * portown_reinit_hung_up() - reset a hung-up tty to the baseline
  * @tty: the tty, referenced by the caller
  * @owner: its owner before the hangup, for the reinit event, or NULL
+ * @excl: the tty was exclusive at the hangup (and that was cleared)
  *
  * Done once the hangup is over (the tty lock) and only if the tty is
  * still open and nobody has opened it again since (TTY_HUPPED).
  *
  * Context: process context; takes the tty lock.
  */
-void portown_reinit_hung_up(struct tty_struct *tty, const struct portown_who *owner)
+void portown_reinit_hung_up(struct tty_struct *tty, const struct portown_who *owner,
+			    bool excl)
 {
 	bool done = false;
 
@@ -315,7 +319,7 @@ void portown_reinit_hung_up(struct tty_struct *tty, const struct portown_who *ow
 	}
 	tty_unlock(tty);
 	if (done)
-		portown_record_reinit(tty, owner);
+		portown_record_reinit(tty, owner, excl);
 }
 
 /* The fallback when the termios lock was busy at the hangup. */
@@ -323,7 +327,7 @@ static void portown_reinit_work(struct work_struct *work)
 {
 	struct portown_reinit *r = container_of(work, struct portown_reinit, work);
 
-	portown_reinit_hung_up(r->tty, &r->owner);
+	portown_reinit_hung_up(r->tty, &r->owner, r->excl);
 	portown_who_put(&r->owner);
 	tty_kref_put(r->tty);
 	kfree(r);
@@ -334,6 +338,7 @@ static void portown_track_hangup(struct tty_struct *tty)
 	struct portown_who who, owner;
 	struct portown_reinit *r;
 	struct portown_port *port;
+	bool excl;
 
 	port = portown_event_port(tty);
 	if (!port)
@@ -346,8 +351,12 @@ static void portown_track_hangup(struct tty_struct *tty)
 	portown_port_put(port);
 	portown_who_put(&who);
 
-	/* whoever set it, a hung-up port must not refuse the next opener */
-	clear_bit(TTY_EXCLUSIVE, &tty->flags);
+	/*
+	 * Whoever set it, a hung-up port must not refuse the next opener.
+	 * The tty core does not say who set it; the reinit event names the
+	 * owner at the hangup, the process that had the port, with the bit.
+	 */
+	excl = test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags);
 
 	/*
 	 * Reset the settings now, before a last close can save the old ones,
@@ -356,7 +365,7 @@ static void portown_track_hangup(struct tty_struct *tty)
 	if (down_write_trylock(&tty->termios_rwsem)) {
 		portown_reset_termios(tty);
 		up_write(&tty->termios_rwsem);
-		portown_record_reinit(tty, &owner);
+		portown_record_reinit(tty, &owner, excl);
 		portown_who_put(&owner);
 		return;
 	}
@@ -368,6 +377,7 @@ static void portown_track_hangup(struct tty_struct *tty)
 	INIT_WORK(&r->work, portown_reinit_work);
 	r->tty = tty_kref_get(tty);
 	r->owner = owner;		/* takes over the reference */
+	r->excl = excl;
 	queue_work(portown_wq, &r->work);
 }
 

@@ -12,6 +12,7 @@
  * Runs as root in the test VM, on the 16550 UART at PORTOWN_TTY.
  */
 #define _GNU_SOURCE
+#define PORTOWN_HISTORY_MAX	32
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -165,6 +166,39 @@ static int hang_up(const char *tty, enum trigger t, const char *line)
 	return -WEXITSTATUS(status);
 }
 
+/*
+ * Does @tty's history have a reinit naming @pid as the owner whose
+ * exclusive flag was cleared?
+ */
+static bool reinit_cleared_excl_of(const char *tty, pid_t pid)
+{
+	struct portown_event ev[PORTOWN_HISTORY_MAX];
+	struct portown_history h = { .size = sizeof(h), .fd = -1 };
+	struct stat st;
+	bool found = false;
+	unsigned int i;
+	int ctl;
+
+	ctl = open("/dev/portown", O_RDONLY | O_CLOEXEC);
+	if (ctl < 0 || stat(tty, &st))
+		goto out;
+	h.dev_major = major(st.st_rdev);
+	h.dev_minor = minor(st.st_rdev);
+	h.count = PORTOWN_HISTORY_MAX;
+	h.entry_size = sizeof(ev[0]);
+	h.events = (unsigned long)ev;
+	if (ioctl(ctl, PORTOWN_IOC_HISTORY, &h))
+		goto out;
+	for (i = 0; i < h.count && i < PORTOWN_HISTORY_MAX; i++)
+		if (ev[i].type == PORTOWN_EV_REINIT && ev[i].who.pid == pid &&
+		    (ev[i].who.flags & PORTOWN_ID_EXCL))
+			found = true;
+out:
+	if (ctl >= 0)
+		close(ctl);
+	return found;
+}
+
 TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 {
 	char buf[32], path[160];
@@ -206,6 +240,8 @@ TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 		sleep_ms(10);
 	}
 	EXPECT_LT(i, 100) TH_LOG("reinits never counted");
+	/* the reinit names the old user, whose TIOCEXCL was cleared */
+	EXPECT_TRUE(reinit_cleared_excl_of(self->tty, self->a.pid));
 
 	/* the old user's dead descriptor is still there: hung up, not closed */
 	agent_kill(&self->b);

@@ -910,8 +910,9 @@ static void print_event(const struct portown_event *ev, bool with_port)
 	else
 		printf("%-23s %6llu %-7s", when, (unsigned long long)ev->seq,
 		       portown_event_name(ev->type));
-	printf(" %-7s %7s %6s %s\n", portown_state_name(ev->state), pid, uid,
-	       comm_text(comm, ev->who.comm));
+	printf(" %-7s %7s %6s %s%s\n", portown_state_name(ev->state), pid, uid,
+	       comm_text(comm, ev->who.comm),
+	       ev->who.flags & PORTOWN_ID_EXCL ? " (had TIOCEXCL, cleared)" : "");
 }
 
 static void json_event(const struct portown_event *ev, bool with_port)
@@ -926,6 +927,8 @@ static void json_event(const struct portown_event *ev, bool with_port)
 	       (unsigned long long)ev->seq, portown_event_name(ev->type),
 	       portown_state_name(ev->state));
 	json_ident(&ev->who, false);
+	if (ev->type == PORTOWN_EV_REINIT)
+		printf(",\"excl_cleared\":%s", ev->who.flags & PORTOWN_ID_EXCL ? "true" : "false");
 	putchar('}');
 }
 

@@ -35,6 +35,8 @@
 #define PORTOWN_ID_HUNGUP	(1U << 0)	/* the descriptor was hung up */
 #define PORTOWN_ID_CLAIMER	(1U << 1)	/* this process claims the port */
 #define PORTOWN_ID_PRIVILEGED	(1U << 2)	/* opened past a claim (root) */
+/* in a reinit event: the port was exclusive (TIOCEXCL) at the hangup */
+#define PORTOWN_ID_EXCL		(1U << 3)
 
 /**
  * struct portown_ident - who holds or owns a port
