@@ -183,8 +183,10 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	struct portown_info info;
 	struct portown_event ev;
 	struct stat st;
-	char buf[256];
+	char buf[512];
 	dev_t old;
+	FILE *fp;
+	size_t n;
 
 	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
 	self->ctl = open("/dev/portown", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -211,6 +213,14 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	EXPECT_EQ(1, sysfs_int(SYS0, "hangups"));
 	/* the link to the removed device went with it */
 	EXPECT_FALSE(exists(SYS0 "/device"));
+
+	/* portownctl finds it by name, though /dev and /sys/class/tty have not */
+	fp = popen("portownctl who ttyUSB0 2>&1", "r");
+	ASSERT_NE(NULL, fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	EXPECT_EQ(0, pclose(fp)) TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "ttyUSB0: gone, held by oldterm")) TH_LOG("%s", buf);
 
 	ASSERT_EQ(0, info_by_devt(self->ctl, old, &info)) TH_LOG("INFO: %s", strerror(errno));
 	EXPECT_EQ(PORTOWN_STATE_GONE, info.state);

@@ -145,6 +145,30 @@ static const char *short_name(const char *path)
 	return strncmp(path, "/dev/", 5) ? path : path + 5;
 }
 
+/*
+ * A port by the name portown knows it by: one whose device was removed
+ * ("gone") has no node in /dev and no entry in /sys/class/tty any more.
+ */
+static int resolve_listed(const char *name, unsigned int *major, unsigned int *minor)
+{
+	struct portown_list_entry *ports;
+	size_t count, i;
+	int found = -1;
+
+	if (portown_list(&ports, &count))
+		return -1;
+	for (i = 0; i < count; i++) {
+		if (!strncmp(ports[i].name, name, PORTOWN_NAME_LEN)) {
+			*major = ports[i].dev_major;
+			*minor = ports[i].dev_minor;
+			found = 0;
+			break;
+		}
+	}
+	free(ports);
+	return found;
+}
+
 /* Find the device number and a name of a port given as a path or name. */
 static int resolve(const char *port, unsigned int *major, unsigned int *minor,
 		   char *name)
@@ -169,8 +193,9 @@ static int resolve(const char *port, unsigned int *major, unsigned int *minor,
 			return -1;
 		/* no node in /dev: a name sysfs knows will do */
 		snprintf(path, sizeof(path), "/sys/class/tty/%s/dev", port);
-		if (read_text(path, text, sizeof(text)) < 0 ||
-		    sscanf(text, "%u:%u", &a, &b) != 2) {
+		if ((read_text(path, text, sizeof(text)) < 0 ||
+		     sscanf(text, "%u:%u", &a, &b) != 2) &&
+		    resolve_listed(port, &a, &b)) {
 			errno = ENOENT;
 			return -1;
 		}

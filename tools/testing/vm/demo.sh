@@ -11,6 +11,10 @@
 #    the program keeps its dead descriptor.  Without portown every next
 #    unprivileged opener gets EBUSY, for as long as that descriptor lives.
 #    With portown the next dialer gets the port, and the events say why.
+# 3. A USB-serial adapter is pulled out while a data logger holds it, and
+#    plugged back in: it comes back as ttyUSB1.  portown says why: ttyUSB0
+#    is "gone", still held by the logger, which did not notice; when the
+#    logger goes, so does ttyUSB0.
 
 M=/portown/modules
 PORT=ttyS1
@@ -101,5 +105,47 @@ run "stty -F /dev/$PORT speed"
 run "cat /sys/class/portown/$PORT/hangups /sys/class/portown/$PORT/reinits"
 run "portownctl history $PORT"
 run "killall socat; sleep 0.5"
+
+# The host works the test bench's hardware when asked on ttyS3.
+host() { printf '\n# host: %s\n' "$*" >/dev/ttyS3; }
+wait_for() {	# wait_for present|absent PATH
+	i=0
+	while [ $i -lt 200 ]; do
+		if [ -e "$2" ]; then [ "$1" = present ] && return 0
+		else [ "$1" = absent ] && return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+say "story 3: a USB-serial adapter is pulled out while a data logger reads it"
+wait_for present /dev/ttyUSB0
+chgrp 20 /dev/ttyUSB0 && chmod 660 /dev/ttyUSB0
+portownctl watch >/tmp/watch.log 2>&1 &
+watcher=$!
+printf '$ socat -u /dev/ttyUSB0,raw,ignoreeof /dev/null &   (a logger, as uid 1000)\n'
+as_user "socat -u /dev/ttyUSB0,raw,echo=0,ignoreeof /dev/null >/dev/null 2>&1 &"
+wait_for present /sys/class/portown/ttyUSB0/state
+sleep 1
+run "portownctl who ttyUSB0"
+printf '$ (the adapter is pulled out, and plugged back in)\n'
+host usb-unplug ftdi0
+wait_for absent /dev/ttyUSB0
+host usb-plug ftdi0
+wait_for present /dev/ttyUSB1
+sleep 1
+run "ls /dev/ttyUSB*"
+say "why ttyUSB1? portown says: ttyUSB0 is gone, and the logger still holds it"
+run "portownctl list"
+run "portownctl who ttyUSB0"
+run "cat /sys/class/portown/ttyUSB0/state /sys/class/portown/ttyUSB0/owner_comm"
+say "the logger is stopped: ttyUSB0 is gone for good"
+run "killall socat; sleep 1"
+run "ls /sys/class/portown"
+say "what portownctl watch printed meanwhile"
+kill $watcher
+run "grep ttyUSB /tmp/watch.log"
 run "rmmod portown"
 printf '\n'
