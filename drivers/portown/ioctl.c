@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -638,6 +639,124 @@ out:
 	return ret;
 }
 
+/* --- the baseline ------------------------------------------------------ */
+
+static void portown_baseline_out(struct portown_baseline *b, const struct ktermios *k)
+{
+	b->c_iflag = k->c_iflag;
+	b->c_oflag = k->c_oflag;
+	b->c_cflag = k->c_cflag;
+	b->c_lflag = k->c_lflag;
+	b->c_line = N_TTY;
+	memset(b->c_cc, 0, sizeof(b->c_cc));
+	memcpy(b->c_cc, k->c_cc, min_t(size_t, sizeof(b->c_cc), sizeof(k->c_cc)));
+	b->c_ispeed = k->c_ispeed;
+	b->c_ospeed = k->c_ospeed;
+}
+
+static void portown_baseline_in(struct ktermios *k, const struct portown_baseline *b)
+{
+	memset(k, 0, sizeof(*k));
+	k->c_iflag = b->c_iflag;
+	k->c_oflag = b->c_oflag;
+	k->c_cflag = b->c_cflag;
+	k->c_lflag = b->c_lflag;
+	k->c_line = N_TTY;
+	memcpy(k->c_cc, b->c_cc, min_t(size_t, sizeof(b->c_cc), sizeof(k->c_cc)));
+	k->c_ispeed = b->c_ispeed;
+	k->c_ospeed = b->c_ospeed;
+}
+
+/*
+ * The record a baseline request is about; a port that is open but has no
+ * record yet (never seen through the tap) gets one.
+ */
+static int portown_baseline_target(struct tty_struct *shim_tty, struct portown_baseline *b,
+				   struct portown_target *t)
+{
+	int ret = portown_target_get(shim_tty, b->fd, b->dev_major, b->dev_minor, t);
+
+	if (ret)
+		return ret;
+	if (!t->port && t->tty)
+		t->port = portown_tty_port(t->tty);
+	if (!t->port)
+		return -ENODEV;
+	b->dev_major = MAJOR(t->devt);
+	b->dev_minor = MINOR(t->devt);
+	return 0;
+}
+
+static long portown_ioc_get_baseline(struct tty_struct *shim_tty, void __user *arg)
+{
+	struct portown_baseline b;
+	struct portown_target t;
+	int ret;
+
+	ret = portown_copy_in(&b, sizeof(b), arg, PORTOWN_BASELINE_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (b.flags)
+		return -EINVAL;
+	ret = portown_baseline_target(shim_tty, &b, &t);
+	if (ret)
+		goto out;
+	spin_lock(&portown_lock);
+	if (t.port->baseline_set) {
+		b.flags = PORTOWN_BASELINE_ADMIN;
+		portown_baseline_out(&b, &t.port->baseline);
+	} else if (t.port->have_driver_termios) {
+		portown_baseline_out(&b, &t.port->driver_termios);
+	} else {
+		ret = -ENODATA;		/* never tied to a tty */
+	}
+	spin_unlock(&portown_lock);
+	if (!ret)
+		ret = portown_copy_out(arg, &b, sizeof(b), b.size);
+out:
+	portown_target_put(&t);
+	return ret;
+}
+
+static long portown_ioc_set_baseline(struct tty_struct *shim_tty, void __user *arg)
+{
+	struct portown_baseline b;
+	struct portown_target t;
+	struct ktermios k;
+	bool reset;
+	int ret;
+
+	ret = portown_copy_in(&b, sizeof(b), arg, PORTOWN_BASELINE_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (b.flags & ~PORTOWN_BASELINE_RESET)
+		return -EINVAL;
+	reset = b.flags & PORTOWN_BASELINE_RESET;
+	/*
+	 * Never a discipline that could vanish, and never B0, which would
+	 * drop the modem lines on every open.
+	 */
+	if (!reset && (b.c_line != N_TTY || !(b.c_cflag & CBAUD) ||
+		       ((b.c_cflag & CBAUD) == BOTHER && !b.c_ospeed)))
+		return -EINVAL;
+	portown_baseline_in(&k, &b);
+	ret = portown_baseline_target(shim_tty, &b, &t);
+	if (ret)
+		goto out;
+	spin_lock(&portown_lock);
+	t.port->baseline_set = !reset;
+	if (!reset)
+		t.port->baseline = k;
+	b.flags = reset ? 0 : PORTOWN_BASELINE_ADMIN;
+	spin_unlock(&portown_lock);
+	ret = portown_copy_out(arg, &b, sizeof(b), b.size);
+out:
+	portown_target_put(&t);
+	return ret;
+}
+
 /**
  * portown_ioctl() - serve a portown ioctl
  * @shim_tty: the tty when the request came through the shim, else NULL
@@ -671,6 +790,10 @@ long portown_ioctl(struct tty_struct *shim_tty, unsigned int cmd, void __user *a
 		return portown_ioc_list(arg);
 	case _IOC_NR(PORTOWN_IOC_HISTORY):
 		return portown_ioc_history(shim_tty, arg);
+	case _IOC_NR(PORTOWN_IOC_GET_BASELINE):
+		return portown_ioc_get_baseline(shim_tty, arg);
+	case _IOC_NR(PORTOWN_IOC_SET_BASELINE):
+		return portown_ioc_set_baseline(shim_tty, arg);
 	default:
 		return -ENOTTY;
 	}

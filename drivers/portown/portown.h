@@ -33,6 +33,7 @@ bool portown_tty_tracked(const struct tty_struct *tty);
 void portown_track_open(struct tty_struct *tty, struct file *file,
 			const struct portown_who *who, gfp_t gfp);
 void portown_track_shim(struct tty_struct *tty, bool attached);
+struct portown_port *portown_tty_port(struct tty_struct *tty);
 bool portown_pid_gone(struct pid *pid);
 void portown_reinit_hung_up(struct tty_struct *tty, const struct portown_who *owner,
 			    bool excl);

@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/termios.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
@@ -106,6 +107,11 @@ struct portown_hist {
  * @unlink: the "device" link points at a removed device; sysfs.c's work
  *	removes it
  * @tty_dev: the tty's device (referenced), target of the "device" link
+ * @driver_termios: the driver's initial settings (set when the record is
+ *	first tied to a tty; @have_driver_termios says so)
+ * @have_driver_termios: see @driver_termios
+ * @baseline: an administrator's baseline, in force when @baseline_set
+ * @baseline_set: see @baseline
  *
  * Everything but @node, @kref, @devt, @wait, @dev and @dev_failed is
  * protected by portown_lock; @dev and @dev_failed belong to sysfs.c's
@@ -137,6 +143,10 @@ struct portown_port {
 	bool notify;
 	bool unlink;
 	struct device *tty_dev;
+	struct ktermios driver_termios;
+	bool have_driver_termios;
+	struct ktermios baseline;
+	bool baseline_set;
 };
 
 extern spinlock_t portown_lock;

@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/tty.h>
 #include <linux/user_namespace.h>
 #include <linux/workqueue.h>
 
@@ -181,6 +182,24 @@ static ssize_t shim_show(struct device *dev, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(shim);
 
+/* "admin 57600" or "driver 9600": whose baseline, and its output speed. */
+static ssize_t baseline_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct portown_port *port = to_port(dev);
+	struct ktermios k;
+	bool admin, known;
+
+	spin_lock(&portown_lock);
+	admin = port->baseline_set;
+	known = admin || port->have_driver_termios;
+	k = admin ? port->baseline : port->driver_termios;
+	spin_unlock(&portown_lock);
+	if (!known)
+		return sysfs_emit(buf, "\n");
+	return sysfs_emit(buf, "%s %u\n", admin ? "admin" : "driver", tty_termios_baud_rate(&k));
+}
+static DEVICE_ATTR_RO(baseline);
+
 /* The counters share one show function; each attribute knows its member. */
 struct portown_counter_attr {
 	struct device_attribute attr;
@@ -222,6 +241,7 @@ static struct attribute *portown_port_attrs[] = {
 	&dev_attr_owner_since.attr,
 	&dev_attr_holders.attr,
 	&dev_attr_shim.attr,
+	&dev_attr_baseline.attr,
 	&dev_attr_opens.attr.attr,
 	&dev_attr_closes.attr.attr,
 	&dev_attr_claims.attr.attr,

@@ -152,9 +152,28 @@ static struct portown_port *portown_port_of(struct tty_struct *tty, gfp_t gfp)
 	port = portown_port_find_or_add(tty_devnum(tty), tty->name, gfp);
 	if (!port)
 		return NULL;
+	if (!READ_ONCE(port->have_driver_termios)) {
+		spin_lock(&portown_lock);
+		port->driver_termios = tty->driver->init_termios;
+		port->driver_termios.c_line = N_TTY;
+		WRITE_ONCE(port->have_driver_termios, true);
+		spin_unlock(&portown_lock);
+	}
 	if (!port->dev)
 		portown_sysfs_update(port, tty->dev);
 	return port;
+}
+
+/**
+ * portown_tty_port() - the record of a tty, created on first sight
+ * @tty: the tty
+ *
+ * Context: process context.
+ * Return: the record (referenced), or NULL when out of memory.
+ */
+struct portown_port *portown_tty_port(struct tty_struct *tty)
+{
+	return portown_port_of(tty, GFP_KERNEL);
 }
 
 static void portown_drop_exclusive(struct tty_struct *tty, bool drop)
@@ -269,15 +288,28 @@ struct portown_reinit {
 static struct workqueue_struct *portown_wq;
 
 /*
- * The baseline: the driver's initial settings and N_TTY.  Written while
- * the port is hung up: the dead descriptors can no longer change
- * settings, the next open programs the hardware from them, and a tty
- * freed at its last close saves them for the next one.  The driver is not
- * called.  Caller holds the termios lock for writing.
+ * The baseline: an administrator's (PORTOWN_IOC_SET_BASELINE), else the
+ * driver's initial settings; N_TTY either way.  Written while the port is
+ * hung up: the dead descriptors can no longer change settings, the next
+ * open programs the hardware from them, and a tty freed at its last close
+ * saves them for the next one.  The driver is not called.  Caller holds
+ * the termios lock for writing; portown_lock nests inside it.
  */
 static void portown_reset_termios(struct tty_struct *tty)
 {
-	tty->termios = tty->driver->init_termios;
+	struct portown_port *port = portown_port_lookup(tty_devnum(tty));
+	bool admin = false;
+
+	if (port) {
+		spin_lock(&portown_lock);
+		admin = port->baseline_set;
+		if (admin)
+			tty->termios = port->baseline;
+		spin_unlock(&portown_lock);
+		portown_port_put(port);
+	}
+	if (!admin)
+		tty->termios = tty->driver->init_termios;
 	tty->termios.c_line = N_TTY;
 }
 

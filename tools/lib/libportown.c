@@ -452,6 +452,38 @@ static int fetch(unsigned long req, void *arg, __u32 *count, __u64 *ptr,
 	return -1;
 }
 
+/* A baseline request about @port, or about descriptor @fd when >= 0. */
+static int baseline_req(unsigned long req, const char *port, int fd,
+			struct portown_baseline *b)
+{
+	char name[PORTOWN_NAME_LEN];
+	unsigned int major = 0, minor = 0;
+
+	if (!b) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fd < 0 && resolve(port, &major, &minor, name))
+		return -1;
+	b->size = sizeof(*b);
+	b->fd = fd < 0 ? -1 : fd;
+	b->dev_major = major;
+	b->dev_minor = minor;
+	return ctl_ioctl(req, b, CTL_BY_DEV);
+}
+
+int portown_get_baseline(const char *port, struct portown_baseline *b)
+{
+	if (b)
+		memset(b, 0, sizeof(*b));
+	return baseline_req(PORTOWN_IOC_GET_BASELINE, port, -1, b);
+}
+
+int portown_set_baseline(const char *port, int fd, struct portown_baseline *b)
+{
+	return baseline_req(PORTOWN_IOC_SET_BASELINE, port, fd, b);
+}
+
 int portown_holders(const char *port, struct portown_ident **holders,
 		    size_t *count)
 {

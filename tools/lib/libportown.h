@@ -187,6 +187,30 @@ int portown_history(const char *port, struct portown_event **events,
 		    size_t *count);
 
 /**
+ * portown_get_baseline() - the settings a port is reset to after a hangup
+ * @port: the port, as a path or a tty name
+ * @b: filled in; PORTOWN_BASELINE_ADMIN in @b->flags when an
+ *	administrator set them, else they are the driver's
+ *
+ * Return: 0, or -1 with errno set (ENODATA: portown has not seen the port
+ * open yet, so it does not know the driver's settings).
+ */
+int portown_get_baseline(const char *port, struct portown_baseline *b);
+
+/**
+ * portown_set_baseline() - set a port's baseline (CAP_SYS_ADMIN)
+ * @port: the port, as a path or a tty name; ignored when @fd >= 0
+ * @fd: a descriptor of the port, or -1
+ * @b: the settings (termios2 members, c_line N_TTY), or @b->flags =
+ *	PORTOWN_BASELINE_RESET to go back to the driver's; size, fd and
+ *	device numbers are filled in here
+ *
+ * Return: 0, or -1 with errno set (EPERM, EINVAL for B0 or a c_line
+ * other than N_TTY, ENODEV for a port never seen open).
+ */
+int portown_set_baseline(const char *port, int fd, struct portown_baseline *b);
+
+/**
  * portown_list() - the ports portown tracks
  * @ports: set to an array to free(3), as in portown_holders()
  * @count: set to the number of entries

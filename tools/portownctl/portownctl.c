@@ -49,6 +49,8 @@
 #define OPT_WAIT	0x2
 #define OPT_EXEC	0x4
 #define OPT_HOLD	0x8
+#define OPT_SET		0x10
+#define OPT_RESET	0x20
 
 struct opts {
 	unsigned int seen;
@@ -1024,6 +1026,112 @@ static int cmd_watch(const char *port, char **argv, const struct opts *o)
 	return done(0);
 }
 
+/* baseline */
+
+/*
+ * The kernel's struct termios2, read with TCGETS2 (0x802c542a on x86):
+ * <asm/termbits.h> cannot be included next to glibc's <termios.h>.
+ */
+struct kernel_termios2 {
+	unsigned int c_iflag, c_oflag, c_cflag, c_lflag;
+	unsigned char c_line;
+	unsigned char c_cc[PORTOWN_NCCS];
+	unsigned int c_ispeed, c_ospeed;
+};
+
+#define PORTOWN_TCGETS2	_IOR('T', 0x2A, struct kernel_termios2)
+
+/* Local flag bits, for the summary (values of <asm/termbits.h>) */
+#define K_ICANON	0000002
+#define K_ECHO		0000010
+#define K_CLOCAL	0004000
+#define K_CRTSCTS	020000000000
+
+static const char *short_port(const char *port)
+{
+	return strncmp(port, "/dev/", 5) ? port : port + 5;
+}
+
+static int read_settings(const char *port, struct portown_baseline *b, int *fdp)
+{
+	struct portown_conflict why;
+	struct kernel_termios2 t;
+	int fd;
+
+	fd = portown_open(port, O_RDONLY | O_NONBLOCK | O_CLOEXEC, &why);
+	if (fd < 0) {
+		msg(NULL, "%s", why.message);
+		return exit_for(why.error);
+	}
+	if (ioctl(fd, PORTOWN_TCGETS2, &t)) {
+		msg(port, "cannot read its settings: %s", strerror(errno));
+		close(fd);
+		return EXIT_USAGE;
+	}
+	memset(b, 0, sizeof(*b));
+	b->c_iflag = t.c_iflag;
+	b->c_oflag = t.c_oflag;
+	b->c_cflag = t.c_cflag;
+	b->c_lflag = t.c_lflag;
+	b->c_line = 0;				/* N_TTY, always */
+	memcpy(b->c_cc, t.c_cc, sizeof(b->c_cc));
+	b->c_ispeed = t.c_ispeed;
+	b->c_ospeed = t.c_ospeed;
+	*fdp = fd;
+	return 0;
+}
+
+static int cmd_baseline(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_baseline b;
+	bool admin;
+	int rc, fd = -1, err;
+
+	(void)argv;
+	if ((o->seen & OPT_SET) && (o->seen & OPT_RESET)) {
+		msg(NULL, "baseline: --set and --reset exclude each other");
+		return EXIT_USAGE;
+	}
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (o->seen & (OPT_SET | OPT_RESET)) {
+		if (o->seen & OPT_SET) {
+			rc = read_settings(port, &b, &fd);
+			if (rc)
+				return rc;
+		} else {
+			memset(&b, 0, sizeof(b));
+			b.flags = PORTOWN_BASELINE_RESET;
+		}
+		rc = portown_set_baseline(port, fd, &b);
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (rc)
+			return fail(port, err);
+	}
+	if (portown_get_baseline(port, &b))
+		return fail(port, errno);
+	admin = b.flags & PORTOWN_BASELINE_ADMIN;
+	if (json) {
+		putchar('{');
+		json_key("port", short_port(port), PORTOWN_NAME_LEN);
+		printf(",\"source\":\"%s\",\"ispeed\":%u,\"ospeed\":%u,",
+		       admin ? "admin" : "driver", b.c_ispeed, b.c_ospeed);
+		printf("\"c_iflag\":%u,\"c_oflag\":%u,\"c_cflag\":%u,\"c_lflag\":%u}\n",
+		       b.c_iflag, b.c_oflag, b.c_cflag, b.c_lflag);
+		return done(0);
+	}
+	printf("%s: baseline %s: %u baud, %sicanon %secho %sclocal %scrtscts\n"
+	       "  iflag 0%o oflag 0%o cflag 0%o lflag 0%o\n",
+	       short_port(port), admin ? "set by the administrator" : "of the driver",
+	       b.c_ospeed, b.c_lflag & K_ICANON ? "" : "-", b.c_lflag & K_ECHO ? "" : "-",
+	       b.c_cflag & K_CLOCAL ? "" : "-", b.c_cflag & K_CRTSCTS ? "" : "-",
+	       b.c_iflag, b.c_oflag, b.c_cflag, b.c_lflag);
+	return done(0);
+}
+
 struct cmd {
 	const char *name;
 	int (*fn)(const char *port, char **argv, const struct opts *o);
@@ -1040,6 +1148,7 @@ static const struct cmd cmds[] = {
 	{ "detach", cmd_detach, 1, 1, 0 },
 	{ "history", cmd_history, 1, 1, 0 },
 	{ "watch", cmd_watch, 0, 1, 0 },
+	{ "baseline", cmd_baseline, 1, 1, OPT_SET | OPT_RESET },
 };
 
 static void print_help(FILE *f)
@@ -1056,6 +1165,9 @@ static void print_help(FILE *f)
 	      "  detach PORT                put N_TTY back\n"
 	      "  history PORT               the port's recent events\n"
 	      "  watch [PORT]               print events as they happen, until killed\n"
+	      "  baseline PORT [--set|--reset]\n"
+	      "                             the settings PORT gets after a hangup; --set: its\n"
+	      "                             current ones (root), --reset: the driver's\n"
 	      "\n"
 	      "PORT is a path (/dev/ttyS1) or a tty name (ttyS1).\n"
 	      "  -j, --json     machine-readable output, for every command\n"
@@ -1089,6 +1201,8 @@ int main(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "exec", no_argument, NULL, 'e' },
 		{ "hold", no_argument, NULL, 'H' },
+		{ "set", no_argument, NULL, 'S' },
+		{ "reset", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o = { .timeout_ms = -1, .wait_ms = -1 };
@@ -1149,6 +1263,12 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			o.seen |= OPT_HOLD;
+			break;
+		case 'S':
+			o.seen |= OPT_SET;
+			break;
+		case 'R':
+			o.seen |= OPT_RESET;
 			break;
 		default:
 			print_help(stderr);

@@ -246,6 +246,47 @@ struct portown_history {
 
 #define PORTOWN_HISTORY_SIZE_VER0	32
 
+/* struct portown_baseline.flags */
+#define PORTOWN_BASELINE_RESET	(1U << 0)	/* SET: back to the driver's settings */
+#define PORTOWN_BASELINE_ADMIN	(1U << 1)	/* out: an administrator's baseline is in force */
+
+#define PORTOWN_NCCS		19
+
+/**
+ * struct portown_baseline - the settings a port is reset to after a hangup
+ * @size: in: sizeof(struct portown_baseline) as the caller knows it
+ * @fd: in: as in struct portown_info
+ * @dev_major: in/out: as in struct portown_info
+ * @dev_minor: in/out
+ * @flags: in (SET): PORTOWN_BASELINE_RESET or 0; out: PORTOWN_BASELINE_ADMIN
+ *	when the baseline is an administrator's, 0 when it is the driver's
+ * @c_iflag: the termios settings, as in struct termios2
+ * @c_oflag: likewise
+ * @c_cflag: likewise
+ * @c_lflag: likewise
+ * @c_line: the line discipline; always N_TTY (0)
+ * @c_cc: the control characters
+ * @c_ispeed: input speed in baud
+ * @c_ospeed: output speed in baud
+ */
+struct portown_baseline {
+	__u32 size;
+	__s32 fd;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 flags;
+	__u32 c_iflag;
+	__u32 c_oflag;
+	__u32 c_cflag;
+	__u32 c_lflag;
+	__u8 c_line;
+	__u8 c_cc[PORTOWN_NCCS];
+	__u32 c_ispeed;
+	__u32 c_ospeed;
+};
+
+#define PORTOWN_BASELINE_SIZE_VER0	64
+
 /* Query a port: state, owner, counters. */
 #define PORTOWN_IOC_INFO	_IOWR(PORTOWN_IOC_MAGIC, 1, struct portown_info)
 /*
@@ -263,5 +304,9 @@ struct portown_history {
 #define PORTOWN_IOC_LIST	_IOWR(PORTOWN_IOC_MAGIC, 6, struct portown_list)
 /* The recent events of a port. */
 #define PORTOWN_IOC_HISTORY	_IOWR(PORTOWN_IOC_MAGIC, 7, struct portown_history)
+/* The settings a port is reset to after a hangup. */
+#define PORTOWN_IOC_GET_BASELINE _IOWR(PORTOWN_IOC_MAGIC, 8, struct portown_baseline)
+/* Set them (CAP_SYS_ADMIN), or go back to the driver's. */
+#define PORTOWN_IOC_SET_BASELINE _IOWR(PORTOWN_IOC_MAGIC, 9, struct portown_baseline)
 
 #endif /* _UAPI_LINUX_PORTOWN_H */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# In the demo VM, on a stock kernel, the two field stories.
+# In the demo VM, on a stock kernel, the three field stories.
 #
 # 1. A user's terminal program, which knows nothing of portown, holds
 #    ttyS1; a dialer built on libportown wants the port and is told who
