@@ -656,6 +656,8 @@ static void portown_baseline_out(struct portown_baseline *b, const struct ktermi
 
 static void portown_baseline_in(struct ktermios *k, const struct portown_baseline *b)
 {
+	struct ktermios in = {};
+
 	memset(k, 0, sizeof(*k));
 	k->c_iflag = b->c_iflag;
 	k->c_oflag = b->c_oflag;
@@ -665,6 +667,15 @@ static void portown_baseline_in(struct ktermios *k, const struct portown_baselin
 	memcpy(k->c_cc, b->c_cc, min_t(size_t, sizeof(b->c_cc), sizeof(k->c_cc)));
 	k->c_ispeed = b->c_ispeed;
 	k->c_ospeed = b->c_ospeed;
+	/*
+	 * As TCSETS2 leaves them, the speeds are those c_cflag says: the
+	 * output speed's code, and the input speed's (CIBAUD), where B0
+	 * means the output speed.
+	 */
+	k->c_ospeed = tty_termios_baud_rate(k);
+	in.c_cflag = (k->c_cflag >> IBSHIFT) & CBAUD;
+	in.c_ospeed = k->c_ispeed;
+	k->c_ispeed = in.c_cflag ? tty_termios_baud_rate(&in) : k->c_ospeed;
 }
 
 /*

@@ -195,6 +195,36 @@ TEST_F(base, admin_baseline_then_driver_baseline_after_hangups)
 	EXPECT_TRUE(t.c_lflag & ECHO);
 }
 
+/* The requests on the tty itself, through the shim, name the tty. */
+TEST_F(base, baseline_through_the_shim)
+{
+	struct portown_baseline b;
+	int fd, ld = SHIM_DEFAULT_NUM, ntty = 0;
+
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, TIOCSETD, &ld));
+
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.fd = -1;
+	raw_57600(&b);
+	ASSERT_EQ(0, ioctl(fd, PORTOWN_IOC_SET_BASELINE, &b)) TH_LOG("%s", strerror(errno));
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.fd = -1;
+	ASSERT_EQ(0, ioctl(fd, PORTOWN_IOC_GET_BASELINE, &b)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(PORTOWN_BASELINE_ADMIN, b.flags);
+	EXPECT_EQ(57600, b.c_ospeed);
+
+	ASSERT_EQ(0, ioctl(fd, TIOCSETD, &ntty));
+	close(fd);
+	/* the same record, seen through /dev/portown */
+	by_devt(&b);
+	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_GET_BASELINE, &b));
+	EXPECT_EQ(PORTOWN_BASELINE_ADMIN, b.flags);
+}
+
 /* Make request @b as uid 1000; return its errno (0: it succeeded). */
 static int as_user_set(int ctl, struct portown_baseline *b)
 {
@@ -214,6 +244,20 @@ static int as_user_set(int ctl, struct portown_baseline *b)
 	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/* GET with a structure 8 bytes longer than ours, its tail @tail; errno or 0 */
+static int get_with_tail(int ctl, __u64 tail)
+{
+	struct {
+		struct portown_baseline b;
+		__u64 tail;
+	} big;
+
+	by_devt(&big.b);
+	big.b.size = sizeof(big);
+	big.tail = tail;
+	return ioctl(ctl, PORTOWN_IOC_GET_BASELINE, &big) ? errno : 0;
 }
 
 TEST_F(base, bad_baseline_requests_get_exact_errno_and_change_nothing)
@@ -254,6 +298,10 @@ TEST_F(base, bad_baseline_requests_get_exact_errno_and_change_nothing)
 	EXPECT_EQ(-1, ioctl(self->ctl, PORTOWN_IOC_SET_BASELINE, &b));
 	EXPECT_EQ(EINVAL, errno);
 
+	/* a newer caller's structure: a zero tail is fine, a non-zero one is not */
+	EXPECT_EQ(EINVAL, get_with_tail(self->ctl, 1));
+	EXPECT_EQ(0, get_with_tail(self->ctl, 0));
+
 	by_devt(&b);
 	b.flags = PORTOWN_BASELINE_ADMIN;	/* an output bit, not an input */
 	EXPECT_EQ(-1, ioctl(self->ctl, PORTOWN_IOC_GET_BASELINE, &b));
@@ -270,6 +318,17 @@ TEST_F(base, bad_baseline_requests_get_exact_errno_and_change_nothing)
 	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_GET_BASELINE, &b)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, b.flags);
 	EXPECT_EQ(9600, b.c_ospeed);
+
+	/* the speeds are those of c_cflag, as with TCSETS2 */
+	by_devt(&b);
+	raw_57600(&b);
+	b.c_ispeed = 300;
+	b.c_ospeed = 300;
+	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_SET_BASELINE, &b)) TH_LOG("%s", strerror(errno));
+	by_devt(&b);
+	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_GET_BASELINE, &b));
+	EXPECT_EQ(57600, b.c_ospeed);
+	EXPECT_EQ(57600, b.c_ispeed);
 }
 
 static int run_cmd(const char *cmd, char *out, size_t len)
