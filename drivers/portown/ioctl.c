@@ -719,7 +719,7 @@ static long portown_ioc_get_baseline(struct tty_struct *shim_tty, void __user *a
 	} else if (t.port->have_driver_termios) {
 		portown_baseline_out(&b, &t.port->driver_termios);
 	} else {
-		ret = -ENODATA;		/* never tied to a tty */
+		ret = -ENODEV;		/* never tied to a tty: KUnit's */
 	}
 	spin_unlock(&portown_lock);
 	if (!ret)

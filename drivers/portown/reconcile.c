@@ -72,6 +72,7 @@ static void portown_reconcile_port(struct portown_port *port)
 	struct portown_truth *t;
 	struct tty_file_private *priv;
 	struct portown_holder *h, *tmp;
+	struct portown_who owner;
 	struct tty_struct *tty;
 	bool repaired = false, missing = false, hangup = false, drop = false, excl = false, gone;
 	unsigned int i;
@@ -103,6 +104,7 @@ static void portown_reconcile_port(struct portown_port *port)
 	}
 
 	spin_lock(&portown_lock);
+	portown_port_owner(port, &owner, NULL);	/* before any repair */
 	list_for_each_entry_safe(h, tmp, &port->holders, node) {
 		idx = portown_truth_find(t, h->file);
 		if (idx < 0) {
@@ -154,8 +156,9 @@ static void portown_reconcile_port(struct portown_port *port)
 		if (drop || (t->n && t->all_hungup))
 			excl = test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags);
 		if (hangup)
-			portown_reinit_hung_up(tty, NULL, excl);
+			portown_reinit_hung_up(tty, &owner, excl);
 	}
+	portown_who_put(&owner);
 out:
 	tty_kref_put(tty);
 	kfree(t);

@@ -276,6 +276,10 @@ static DEFINE_MUTEX(portown_sysfs_mutex);
 void portown_sysfs_update(struct portown_port *port, struct device *tty_dev)
 {
 	spin_lock(&portown_lock);
+	if (port->retired) {		/* on its way out: nothing to add */
+		spin_unlock(&portown_lock);
+		return;
+	}
 	if (!port->tty_dev && tty_dev)
 		port->tty_dev = get_device(tty_dev);
 	port->sysfs_wanted = true;
@@ -329,6 +333,18 @@ static struct portown_port *portown_next_to_tidy(bool *retired, struct device **
 	return found;
 }
 
+/* A directory named @name went: a record refused that name may try again. */
+static void portown_name_freed(const char *name)
+{
+	struct portown_port *port;
+
+	spin_lock(&portown_lock);
+	list_for_each_entry(port, portown_registry_ports(), node)
+		if (port->dev_failed && !strcmp(port->name, name))
+			port->dev_failed = false;
+	spin_unlock(&portown_lock);
+}
+
 static void portown_tidy(void)
 {
 	struct device *dev, *tty_dev;
@@ -343,6 +359,7 @@ static void portown_tidy(void)
 			if (dev) {
 				device_unregister(dev);
 				portown_port_put(port);		/* the device's reference */
+				portown_name_freed(port->name);
 			}
 			portown_port_remove(port);		/* the list's reference */
 		}
@@ -370,9 +387,8 @@ static void portown_sysfs_workfn(struct work_struct *work)
 	struct device *dev;
 
 	mutex_lock(&portown_sysfs_mutex);
-	/* first the old directories: a new port may want the same name */
-	portown_tidy();
-	while ((port = portown_next_without_dev())) {
+	/* old directories go first, each time: a new port may want the name */
+	for (portown_tidy(); (port = portown_next_without_dev()); portown_tidy()) {
 		dev = device_create_with_groups(&portown_class, NULL, 0, port,
 						portown_port_groups, "%s", port->name);
 		if (IS_ERR(dev)) {

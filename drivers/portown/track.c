@@ -196,15 +196,37 @@ void portown_track_open(struct tty_struct *tty, struct file *file,
 {
 	struct portown_port *port;
 
+	bool back, retry = true;
+
 	if (!portown_tty_tracked(tty))
 		return;
+again:
 	port = portown_port_of(tty, gfp);
 	if (!port)
 		return;
 	spin_lock(&portown_lock);
+	if (port->retired && retry) {
+		/* retired since the lookup: the number wants a fresh record */
+		spin_unlock(&portown_lock);
+		portown_port_put(port);
+		retry = false;
+		goto again;
+	}
+	/*
+	 * A successful open of a port marked gone: its device is back under
+	 * the same number (a UART unbound and bound again while an old
+	 * descriptor was held).  The old "device" link goes.
+	 */
+	back = port->gone;
+	if (back) {
+		port->gone = false;
+		port->unlink = true;
+	}
 	if (portown_port_open(port, file, who, file->f_flags, GFP_ATOMIC))
 		pr_warn_ratelimited("%s: out of memory recording an open\n", tty->name);
 	spin_unlock(&portown_lock);
+	if (back)
+		portown_sysfs_tidy();
 	portown_port_put(port);
 }
 
@@ -416,8 +438,8 @@ static void portown_track_hangup(struct tty_struct *tty)
 /*
  * A tty device was unregistered (USB unplug, a UART's removal): its
  * record goes to "gone" and leaves the registry once nobody holds it.
- * The hangup that removal brings (the driver's, before this) has already
- * ended the claim and reinitialised what can be.
+ * The hangup that removal brings (usb-serial's before this, serial_core's
+ * right after) ends the claim and reinitialises what can be.
  */
 static void portown_track_gone(struct tty_driver *driver, unsigned int index)
 {

@@ -189,8 +189,16 @@ static int resolve(const char *port, unsigned int *major, unsigned int *minor,
 		a = major(st.st_rdev);
 		b = minor(st.st_rdev);
 	} else {
-		if (errno != ENOENT || strchr(port, '/'))
+		if (errno != ENOENT)
 			return -1;
+		/* a gone port named by its old path */
+		if (strchr(port, '/')) {
+			if (!strncmp(port, "/dev/", 5) && !strchr(port + 5, '/') &&
+			    !resolve_listed(port + 5, &a, &b))
+				goto found;
+			errno = ENOENT;
+			return -1;
+		}
 		/* no node in /dev: a name sysfs knows will do */
 		snprintf(path, sizeof(path), "/sys/class/tty/%s/dev", port);
 		if ((read_text(path, text, sizeof(text)) < 0 ||
@@ -200,6 +208,7 @@ static int resolve(const char *port, unsigned int *major, unsigned int *minor,
 			return -1;
 		}
 	}
+found:
 	*major = a;
 	*minor = b;
 	if (sysfs_name(a, b, name))

@@ -192,8 +192,8 @@ int portown_history(const char *port, struct portown_event **events,
  * @b: filled in; PORTOWN_BASELINE_ADMIN in @b->flags when an
  *	administrator set them, else they are the driver's
  *
- * Return: 0, or -1 with errno set (ENODATA: portown has not seen the port
- * open yet, so it does not know the driver's settings).
+ * Return: 0, or -1 with errno set (ENODEV: portown has no record of the
+ * port and it is not open, so the driver's settings are not known).
  */
 int portown_get_baseline(const char *port, struct portown_baseline *b);
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <asm/termbits.h>	/* struct termios2, TCGETS2: not glibc's termios */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -1028,25 +1029,6 @@ static int cmd_watch(const char *port, char **argv, const struct opts *o)
 
 /* baseline */
 
-/*
- * The kernel's struct termios2, read with TCGETS2 (0x802c542a on x86):
- * <asm/termbits.h> cannot be included next to glibc's <termios.h>.
- */
-struct kernel_termios2 {
-	unsigned int c_iflag, c_oflag, c_cflag, c_lflag;
-	unsigned char c_line;
-	unsigned char c_cc[PORTOWN_NCCS];
-	unsigned int c_ispeed, c_ospeed;
-};
-
-#define PORTOWN_TCGETS2	_IOR('T', 0x2A, struct kernel_termios2)
-
-/* Local flag bits, for the summary (values of <asm/termbits.h>) */
-#define K_ICANON	0000002
-#define K_ECHO		0000010
-#define K_CLOCAL	0004000
-#define K_CRTSCTS	020000000000
-
 static const char *short_port(const char *port)
 {
 	return strncmp(port, "/dev/", 5) ? port : port + 5;
@@ -1055,7 +1037,7 @@ static const char *short_port(const char *port)
 static int read_settings(const char *port, struct portown_baseline *b, int *fdp)
 {
 	struct portown_conflict why;
-	struct kernel_termios2 t;
+	struct termios2 t;
 	int fd;
 
 	fd = portown_open(port, O_RDONLY | O_NONBLOCK | O_CLOEXEC, &why);
@@ -1063,7 +1045,7 @@ static int read_settings(const char *port, struct portown_baseline *b, int *fdp)
 		msg(NULL, "%s", why.message);
 		return exit_for(why.error);
 	}
-	if (ioctl(fd, PORTOWN_TCGETS2, &t)) {
+	if (ioctl(fd, TCGETS2, &t)) {
 		msg(port, "cannot read its settings: %s", strerror(errno));
 		close(fd);
 		return EXIT_USAGE;
@@ -1074,7 +1056,8 @@ static int read_settings(const char *port, struct portown_baseline *b, int *fdp)
 	b->c_cflag = t.c_cflag;
 	b->c_lflag = t.c_lflag;
 	b->c_line = 0;				/* N_TTY, always */
-	memcpy(b->c_cc, t.c_cc, sizeof(b->c_cc));
+	memcpy(b->c_cc, t.c_cc,
+	       sizeof(b->c_cc) < sizeof(t.c_cc) ? sizeof(b->c_cc) : sizeof(t.c_cc));
 	b->c_ispeed = t.c_ispeed;
 	b->c_ospeed = t.c_ospeed;
 	*fdp = fd;
@@ -1126,8 +1109,8 @@ static int cmd_baseline(const char *port, char **argv, const struct opts *o)
 	printf("%s: baseline %s: %u baud, %sicanon %secho %sclocal %scrtscts\n"
 	       "  iflag 0%o oflag 0%o cflag 0%o lflag 0%o\n",
 	       short_port(port), admin ? "set by the administrator" : "of the driver",
-	       b.c_ospeed, b.c_lflag & K_ICANON ? "" : "-", b.c_lflag & K_ECHO ? "" : "-",
-	       b.c_cflag & K_CLOCAL ? "" : "-", b.c_cflag & K_CRTSCTS ? "" : "-",
+	       b.c_ospeed, b.c_lflag & ICANON ? "" : "-", b.c_lflag & ECHO ? "" : "-",
+	       b.c_cflag & CLOCAL ? "" : "-", b.c_cflag & CRTSCTS ? "" : "-",
 	       b.c_iflag, b.c_oflag, b.c_cflag, b.c_lflag);
 	return done(0);
 }
