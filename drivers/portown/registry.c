@@ -430,23 +430,19 @@ bool portown_port_owner(const struct portown_port *port, struct portown_who *own
 			*f_flags = port->claim_flags;
 		return true;
 	}
-	list_for_each_entry(h, &port->holders, node) {
-		if (h->hungup)
-			continue;
-		portown_who_copy(owner, &h->who);
-		if (f_flags)
-			*f_flags = h->f_flags;
-		return true;
+	list_for_each_entry(h, &port->holders, node)
+		if (!h->hungup)
+			goto found;
+	if (!port->gone || list_empty(&port->holders)) {
+		memset(owner, 0, sizeof(*owner));
+		return false;
 	}
-	if (port->gone && !list_empty(&port->holders)) {
-		h = list_first_entry(&port->holders, struct portown_holder, node);
-		portown_who_copy(owner, &h->who);
-		if (f_flags)
-			*f_flags = h->f_flags;
-		return true;
-	}
-	memset(owner, 0, sizeof(*owner));
-	return false;
+	h = list_first_entry(&port->holders, struct portown_holder, node);
+found:
+	portown_who_copy(owner, &h->who);
+	if (f_flags)
+		*f_flags = h->f_flags;
+	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_owner);
 

@@ -259,12 +259,12 @@ void portown_track_shim(struct tty_struct *tty, bool attached)
 }
 
 /*
- * The record a tap event on @tty is about (referenced), or NULL: no
- * record, or the event is dropped on purpose (the reconciler's tests).
+ * The record a tap event on the tty @devt is about (referenced), or NULL:
+ * no record, or the event is dropped on purpose (the reconciler's tests).
  */
-static struct portown_port *portown_event_port(struct tty_struct *tty)
+static struct portown_port *portown_event_port(dev_t devt)
 {
-	struct portown_port *port = portown_port_lookup(tty_devnum(tty));
+	struct portown_port *port = portown_port_lookup(devt);
 
 	if (port && portown_drop_event()) {
 		portown_port_put(port);
@@ -279,7 +279,7 @@ static void portown_track_close(struct tty_struct *tty, struct file *file)
 	struct portown_who who;
 	bool drop, retire;
 
-	port = portown_event_port(tty);
+	port = portown_event_port(tty_devnum(tty));
 	if (!port)
 		return;
 	portown_who_current(&who);
@@ -394,7 +394,7 @@ static void portown_track_hangup(struct tty_struct *tty)
 	struct portown_port *port;
 	bool excl;
 
-	port = portown_event_port(tty);
+	port = portown_event_port(tty_devnum(tty));
 	if (!port)
 		return;
 	portown_who_current(&who);
@@ -446,13 +446,9 @@ static void portown_track_gone(struct tty_driver *driver, unsigned int index)
 	struct portown_port *port;
 	struct portown_who who;
 
-	port = portown_port_lookup(MKDEV(driver->major, driver->minor_start) + index);
+	port = portown_event_port(MKDEV(driver->major, driver->minor_start) + index);
 	if (!port)
 		return;
-	if (portown_drop_event()) {
-		portown_port_put(port);
-		return;
-	}
 	portown_who_current(&who);
 	spin_lock(&portown_lock);
 	if (portown_port_gone(port, &who))
