@@ -115,20 +115,6 @@ static int settings(struct termios *t)
 	return r;
 }
 
-static bool sysfs_reads(const char *dir, const char *attr, const char *want)
-{
-	char path[160], buf[64];
-	int i;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	for (i = 0; i < 300; i++) {
-		if (!read_text(path, buf, sizeof(buf)) && !strcmp(buf, want))
-			return true;
-		sleep_ms(10);
-	}
-	return false;
-}
-
 /* A user's TIOCEXCL raw 115200 session, hung up; the next user opens. */
 /* FIXTURE_DATA(base), spelt out */
 static void old_user_hung_up(struct __test_metadata *_metadata, struct _test_data_base *self)
@@ -166,7 +152,7 @@ TEST_F(base, admin_baseline_then_driver_baseline_after_hangups)
 	EXPECT_EQ(57600, b.c_ospeed);
 	EXPECT_EQ(0, b.c_lflag);
 	EXPECT_EQ(0, b.c_line);
-	EXPECT_TRUE(sysfs_reads(self->sys, "baseline", "admin 57600"));
+	EXPECT_TRUE(await_sysfs(self->sys, "baseline", "admin 57600"));
 
 	/* after a hangup the next user gets the administrator's settings */
 	old_user_hung_up(_metadata, self);
@@ -186,7 +172,7 @@ TEST_F(base, admin_baseline_then_driver_baseline_after_hangups)
 	EXPECT_EQ(0, b.flags);
 	EXPECT_EQ(9600, b.c_ospeed);
 	EXPECT_TRUE(b.c_lflag & ICANON);
-	EXPECT_TRUE(sysfs_reads(self->sys, "baseline", "driver 9600"));
+	EXPECT_TRUE(await_sysfs(self->sys, "baseline", "driver 9600"));
 
 	old_user_hung_up(_metadata, self);
 	ASSERT_EQ(0, settings(&t));
@@ -329,20 +315,6 @@ TEST_F(base, bad_baseline_requests_get_exact_errno_and_change_nothing)
 	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_GET_BASELINE, &b));
 	EXPECT_EQ(57600, b.c_ospeed);
 	EXPECT_EQ(57600, b.c_ispeed);
-}
-
-static int run_cmd(const char *cmd, char *out, size_t len)
-{
-	size_t n = 0;
-	FILE *p;
-
-	out[0] = '\0';
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (n + 1 < len && fgets(out + n, len - n, p))
-		n += strlen(out + n);
-	return WEXITSTATUS(pclose(p));
 }
 
 TEST_F(base, portownctl_saves_the_current_settings_as_baseline)

@@ -383,20 +383,6 @@ TEST(pty_master_close_hangs_up_the_slave)
 
 /* --- the reconciler, with tap events dropped on purpose ----------------- */
 
-static int inject_drops(int n)
-{
-	char buf[16];
-	int fd, len;
-
-	fd = open("/sys/kernel/debug/portown/drop_events", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = snprintf(buf, sizeof(buf), "%d", n);
-	len = write(fd, buf, len) == len ? 0 : -1;
-	close(fd);
-	return len;
-}
-
 static int port_info(int ctl, struct portown_info *info)
 {
 	struct stat st;

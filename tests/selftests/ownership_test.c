@@ -899,21 +899,6 @@ TEST_F(own, event_stream_orders_polls_and_reports_overflow)
 
 /* --- a real Debian program, and portownctl ---------------------------- */
 
-/* Run @cmd with the shell; its output in @out, its exit status returned. */
-static int run_cmd(const char *cmd, char *out, size_t len)
-{
-	size_t n = 0;
-	FILE *p;
-
-	out[0] = '\0';
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (n + 1 < len && fgets(out + n, len - n, p))
-		n += strlen(out + n);
-	return WEXITSTATUS(pclose(p));
-}
-
 TEST_F(own, real_program_named_by_ioctl_sysfs_and_portownctl)
 {
 	char cmd[128], out[4096], want[64], buf[64];

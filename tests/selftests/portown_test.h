@@ -177,6 +177,62 @@ static inline int host_request(const char *req)
 	return write(host_channel, line, n) == n ? 0 : -1;
 }
 
+/* Wait up to @ms for @path to be gone. */
+static inline bool wait_for_no_path(const char *path, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (!exists(path))
+			return true;
+		sleep_ms(10);
+	}
+	return !exists(path);
+}
+
+/* Wait up to 3 s for @dir/@attr (a sysfs file) to read @want. */
+static inline bool await_sysfs(const char *dir, const char *attr, const char *want)
+{
+	char path[160], buf[64];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	for (i = 0; i < 300; i++) {
+		if (!read_text(path, buf, sizeof(buf)) && !strcmp(buf, want))
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+/* Make the tap drop its next @n events (debugfs, for the reconciler's tests). */
+static inline int inject_drops(int n)
+{
+	char buf[16];
+	int fd, len;
+
+	fd = open("/sys/kernel/debug/portown/drop_events", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = snprintf(buf, sizeof(buf), "%d", n);
+	len = write(fd, buf, len) == len ? 0 : -1;
+	close(fd);
+	return len;
+}
+
+/* Run @cmd with the shell; its output in @out, its exit status returned. */
+static inline int run_cmd(const char *cmd, char *out, size_t len)
+{
+	size_t n = 0;
+	FILE *p;
+
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (n + 1 < len && fgets(out + n, len - n, p))
+		n += strlen(out + n);
+	return WEXITSTATUS(pclose(p));
+}
+
 #define USER_UID	1000
 #define DIALOUT_GID	20
 

@@ -32,17 +32,6 @@
 #define SYS0	"/sys/class/portown/ttyUSB0"
 #define SYS1	"/sys/class/portown/ttyUSB1"
 
-/* Wait up to @ms for @path to be gone. */
-static bool wait_for_no_path(const char *path, int ms)
-{
-	for (; ms > 0; ms -= 10) {
-		if (!exists(path))
-			return true;
-		sleep_ms(10);
-	}
-	return !exists(path);
-}
-
 /* The adapter's node appears: root:dialout 0660, as udev would make it. */
 static int await_node(const char *path)
 {
@@ -65,21 +54,6 @@ static int plug_in(const char *node)
 	if (host_request("usb-plug ftdi0"))
 		return -1;
 	return await_node(node);
-}
-
-/* Wait up to 3 s for a port's sysfs state to read @want. */
-static bool await_sysfs_state(const char *dir, const char *want)
-{
-	char path[96], buf[32];
-	int i;
-
-	snprintf(path, sizeof(path), "%s/state", dir);
-	for (i = 0; i < 300; i++) {
-		if (!read_text(path, buf, sizeof(buf)) && !strcmp(buf, want))
-			return true;
-		sleep_ms(10);
-	}
-	return false;
 }
 
 static int sysfs_int(const char *dir, const char *attr)
@@ -114,20 +88,6 @@ static bool saw_event(int ctl, unsigned int type, const char *name, struct porto
 		}
 	}
 	return false;
-}
-
-static int set_drops(int n)
-{
-	char buf[16];
-	int fd, len;
-
-	fd = open("/sys/kernel/debug/portown/drop_events", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = snprintf(buf, sizeof(buf), "%d", n);
-	len = write(fd, buf, len) == len ? 0 : -1;
-	close(fd);
-	return len;
 }
 
 FIXTURE(usb) {
@@ -185,8 +145,6 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	struct stat st;
 	char buf[512];
 	dev_t old;
-	FILE *fp;
-	size_t n;
 
 	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
 	self->ctl = open("/dev/portown", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -198,11 +156,11 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	ASSERT_EQ(0, agent_do(&self->a, 'o'));
 	ASSERT_EQ(0, agent_do(&self->a, 'x'));
 	ASSERT_EQ(0, agent_do(&self->a, 'C'));
-	ASSERT_TRUE(await_sysfs_state(SYS0, "claimed"));
+	ASSERT_TRUE(await_sysfs(SYS0, "state", "claimed"));
 	ASSERT_TRUE(exists(SYS0 "/device"));
 
 	ASSERT_EQ(0, pull_out(USB0));
-	ASSERT_TRUE(await_sysfs_state(SYS0, "gone"));
+	ASSERT_TRUE(await_sysfs(SYS0, "state", "gone"));
 
 	/* it names the process that keeps the name taken */
 	EXPECT_EQ(self->a.pid, sysfs_int(SYS0, "owner_pid"));
@@ -215,11 +173,7 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	EXPECT_TRUE(wait_for_no_path(SYS0 "/device", 3000));
 
 	/* portownctl finds it by name, though /dev and /sys/class/tty have not */
-	fp = popen("portownctl who ttyUSB0 2>&1", "r");
-	ASSERT_NE(NULL, fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	EXPECT_EQ(0, pclose(fp)) TH_LOG("%s", buf);
+	EXPECT_EQ(0, run_cmd("portownctl who ttyUSB0 2>&1", buf, sizeof(buf))) TH_LOG("%s", buf);
 	EXPECT_NE(NULL, strstr(buf, "ttyUSB0: gone, held by oldterm")) TH_LOG("%s", buf);
 
 	ASSERT_EQ(0, info_by_devt(self->ctl, old, &info)) TH_LOG("INFO: %s", strerror(errno));
@@ -236,8 +190,8 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	ASSERT_EQ(0, plug_in(USB1));
 	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", USB1));
 	EXPECT_EQ(0, agent_do(&self->b, 'o'));
-	EXPECT_TRUE(await_sysfs_state(SYS1, "open"));
-	EXPECT_TRUE(await_sysfs_state(SYS0, "gone"));
+	EXPECT_TRUE(await_sysfs(SYS1, "state", "open"));
+	EXPECT_TRUE(await_sysfs(SYS0, "state", "gone"));
 
 	/* the holder closes: the old port disappears */
 	EXPECT_EQ(0, agent_do(&self->a, 'c'));
@@ -253,7 +207,7 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	agent_kill(&self->b);
 	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", USB0));
 	EXPECT_EQ(0, agent_do(&self->b, 'o'));
-	ASSERT_TRUE(await_sysfs_state(SYS0, "open"));
+	ASSERT_TRUE(await_sysfs(SYS0, "state", "open"));
 	EXPECT_EQ(1, sysfs_int(SYS0, "opens"));		/* a fresh record */
 	EXPECT_EQ(0, sysfs_int(SYS0, "hangups"));
 	EXPECT_EQ(0, agent_do(&self->b, 'c'));
@@ -266,11 +220,11 @@ TEST_F(usb, missed_unplug_is_repaired)
 	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
 	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", USB0));
 	ASSERT_EQ(0, agent_do(&self->a, 'o'));
-	ASSERT_TRUE(await_sysfs_state(SYS0, "open"));
+	ASSERT_TRUE(await_sysfs(SYS0, "state", "open"));
 
-	ASSERT_EQ(0, set_drops(2));
+	ASSERT_EQ(0, inject_drops(2));
 	ASSERT_EQ(0, pull_out(USB0));
-	ASSERT_TRUE(await_sysfs_state(SYS0, "gone"));
+	ASSERT_TRUE(await_sysfs(SYS0, "state", "gone"));
 	EXPECT_GE(sysfs_int(SYS0, "repairs"), 1);
 	EXPECT_EQ(self->a.pid, sysfs_int(SYS0, "owner_pid"));
 
