@@ -5,19 +5,25 @@
  *
  * Structures are copied in with copy_struct_from_user(): a caller built
  * against an older, smaller structure or a newer, larger one (with a zero
- * tail) is served; no more than the caller's size is written back.
- * Nothing is changed before every check has passed.
+ * tail, and no larger than a page, as openat2() and clone3() bound theirs)
+ * is served; no more than the caller's size is written back.  Nothing is
+ * changed before every check has passed.  Identities are shown as
+ * policy.c allows the caller.
+ *
+ * Locks: a tty lock, then portown_lock (portown_sync_lock()); never
+ * copy_to_user() under portown_lock.  Through the shim the ioctl runs
+ * under the line discipline's semaphore, which ranks below the tty lock,
+ * so no tty lock is taken there.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
-#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
+#include <linux/mm.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
 #include <linux/uaccess.h>
@@ -27,138 +33,172 @@
 #include "registry.h"
 
 /*
- * The port a request is about: named by the shim's tty, by a descriptor
- * or by device number.  @file is a descriptor of the port the caller
- * uses (needed to claim), @tty is set when the port is open.
+ * The port a request is about, named by the shim's tty, by a descriptor
+ * or by device number.  @file is a live descriptor of the port that the
+ * caller holds (needed to claim); @tty is set when the port is open.
  */
 struct portown_target {
-	struct file *file;		/* referenced when @put_file */
-	bool put_file;
-	struct tty_struct *tty;		/* referenced */
+	struct file *file;		/* referenced, or NULL */
+	struct tty_struct *tty;		/* referenced, or NULL */
 	dev_t devt;
+	char name[PORTOWN_NAME_LEN];
 	struct portown_port *port;	/* referenced, or NULL: untracked */
+	bool shim;
 };
 
 static void portown_target_put(struct portown_target *t)
 {
-	if (t->put_file)
+	if (t->file)
 		fput(t->file);
 	tty_kref_put(t->tty);
 	portown_port_put(t->port);
 }
 
-struct portown_find_file {
-	struct tty_struct *tty;
-	struct file *file;
-};
-
-static int portown_match_file(const void *arg, struct file *file, unsigned int fd)
+/* The referenced record of @devt; caller holds portown_lock. */
+static struct portown_port *portown_port_get_locked(dev_t devt)
 {
-	struct portown_find_file *f = (void *)arg;
+	struct portown_port *port = portown_port_lookup_locked(devt);
 
-	if (portown_is_tty_file(file) && portown_file_tty(file) == f->tty &&
-	    !tty_hung_up_p(file)) {
-		f->file = file;
-		return 1;
-	}
-	return 0;
+	if (port)
+		kref_get(&port->kref);
+	return port;
 }
 
-/* A live descriptor of @tty in the caller's table, or NULL.  No reference. */
-static struct file *portown_current_file(struct tty_struct *tty)
+/* Through the shim: the tty is the shim's, the descriptor @fd or the caller's. */
+/*
+ * Through the shim: the tty is the shim's; the descriptor is @fd when that
+ * is one of this tty's, else the caller's lowest-numbered live one (the
+ * line discipline is not told which descriptor the ioctl came through).
+ */
+static void portown_target_shim(struct tty_struct *shim_tty, s32 fd, struct portown_target *t)
 {
-	struct portown_find_file f = { .tty = tty };
+	t->shim = true;
+	t->tty = tty_kref_get(shim_tty);
+	if (fd >= 0) {
+		t->file = fget(fd);
+		if (t->file && portown_is_tty_file(t->file) &&
+		    portown_file_tty(t->file) == shim_tty && !tty_hung_up_p(t->file))
+			return;
+		if (t->file)
+			fput(t->file);
+	}
+	t->file = portown_current_file(shim_tty);
+}
 
-	iterate_fd(current->files, 0, portown_match_file, &f);
-	return f.file;
+/* By descriptor: any tty descriptor the caller holds. */
+static int portown_target_fd(s32 fd, struct portown_target *t)
+{
+	t->file = fget(fd);
+	if (!t->file)
+		return -EBADF;
+	if (!portown_is_tty_file(t->file))
+		return -ENOTTY;
+	t->tty = tty_kref_get(portown_file_tty(t->file));
+	return t->tty ? 0 : -ENOTTY;
 }
 
 /*
- * A descriptor of a tracked tty that portown has no record of (opened
- * before the tap existed, or an event was lost): the caller holds it, so
- * it is recorded now, with the caller as its opener.
+ * By device number, without opening the port.  A number that stands for
+ * another tty (4:0, the foreground console) is taken as that tty's.  An
+ * open port that has no record yet is looked at now, within the bounds
+ * the reconciler keeps.
  */
-static struct portown_port *portown_adopt(struct tty_struct *tty, struct file *file)
+static int portown_target_dev(u32 major, u32 minor, struct portown_target *t)
 {
-	struct portown_who who;
-	struct portown_port *port;
+	struct tty_struct *tty;
+	bool none;
 
-	portown_who_current(&who);
-	portown_track_open(tty, file, &who, GFP_KERNEL);
-	portown_who_put(&who);
-	port = portown_port_lookup(tty_devnum(tty));
-	return port;
+	if (major >= (1U << (32 - MINORBITS)) || minor > MINORMASK)
+		return -EINVAL;
+	t->devt = MKDEV(major, minor);
+	/* NULL: a tty the driver has, not open; an error: no such tty */
+	tty = tty_kopen_shared(t->devt);
+	none = IS_ERR(tty);
+	if (none)
+		tty = NULL;
+	t->tty = tty;
+	if (tty)
+		t->devt = tty_devnum(tty);
+	portown_sync_lock();
+	t->port = portown_port_get_locked(t->devt);
+	portown_sync_unlock();
+	if (!t->port && (none || (tty && !portown_tty_tracked(tty))))
+		return -ENODEV;
+	if (!tty)
+		return 0;
+	if (!t->port) {
+		/* open, yet never seen: an event was missed */
+		portown_reconcile_tty(tty);
+		portown_sync_lock();
+		t->port = portown_port_get_locked(t->devt);
+		portown_sync_unlock();
+	}
+	strscpy(t->name, t->port ? t->port->name : tty->name, sizeof(t->name));
+	return 0;
 }
 
 static int portown_target_get(struct tty_struct *shim_tty, s32 fd, u32 major, u32 minor,
 			      struct portown_target *t)
 {
-	bool known;
+	int ret = 0;
 
 	memset(t, 0, sizeof(*t));
-	if (shim_tty) {
-		t->tty = tty_kref_get(shim_tty);
-		t->file = portown_current_file(shim_tty);
-	} else if (fd >= 0) {
-		t->file = fget(fd);
-		if (!t->file)
-			return -EBADF;
-		t->put_file = true;
-		if (!portown_is_tty_file(t->file))
-			return -ENOTTY;
-		t->tty = tty_kref_get(portown_file_tty(t->file));
-		if (!t->tty)
-			return -ENOTTY;
-	} else if (fd == -1) {
-		if (major >= (1U << (32 - MINORBITS)) || minor > MINORMASK)
-			return -EINVAL;
-		t->devt = MKDEV(major, minor);
-		t->port = portown_port_lookup(t->devt);
-		t->tty = tty_kopen_shared(t->devt);
-		if (IS_ERR(t->tty)) {
-			t->tty = NULL;
-			return t->port ? 0 : -ENODEV;
-		}
-		if (t->tty && !t->port && !portown_tty_tracked(t->tty))
-			return -ENODEV;
-		if (t->tty && !t->port) {
-			/* open, yet never seen: an event was lost; look now */
-			portown_discover();
-			t->port = portown_port_lookup(t->devt);
-			if (t->port) {
-				spin_lock(&portown_lock);
-				portown_port_repair(t->port, NULL);
-				spin_unlock(&portown_lock);
-			}
-		}
-		return 0;
-	} else {
-		return -EBADF;
-	}
+	if (!shim_tty && fd == -1)
+		return portown_target_dev(major, minor, t);
+	if (shim_tty)
+		portown_target_shim(shim_tty, fd, t);
+	else if (fd >= 0)
+		ret = portown_target_fd(fd, t);
+	else
+		ret = -EBADF;
+	if (ret)
+		return ret;
 
 	t->devt = tty_devnum(t->tty);
+	strscpy(t->name, t->tty->name, sizeof(t->name));
 	if (!portown_tty_tracked(t->tty))
 		return -ENODEV;
-	t->port = portown_port_lookup(t->devt);
-	if (t->file && !tty_hung_up_p(t->file)) {
-		spin_lock(&portown_lock);
-		known = t->port && portown_port_holder(t->port, t->file);
-		spin_unlock(&portown_lock);
-		if (!known) {
-			portown_port_put(t->port);
-			t->port = portown_adopt(t->tty, t->file);
-		}
-	}
+	portown_sync_lock();
+	/* a descriptor the caller holds that portown has no record of */
+	if (t->file && !tty_hung_up_p(t->file))
+		portown_track_adopt(t->tty, t->file);
+	t->port = portown_port_get_locked(t->devt);
+	portown_sync_unlock();
 	return 0;
 }
 
-static void portown_export(const struct portown_who *who, struct portown_ident *id)
+/*
+ * A claim whose process has exited, while a descriptor it was made
+ * through lives on in another process, ends here; its exclusive bit is
+ * cleared under the tty lock, where a new claim could not slip in.
+ */
+static void portown_end_dead_claim(struct portown_target *t)
 {
-	portown_who_export(who, id, task_active_pid_ns(current), current_user_ns());
+	struct portown_claim *claim;
+	bool dead, drop;
+
+	if (!t->port)
+		return;
+	portown_sync_lock();
+	claim = portown_port_claim_of(t->port);
+	dead = claim && portown_pid_gone(claim->who.pid);
+	portown_sync_unlock();
+	if (!dead)
+		return;
+	if (t->tty && !t->shim)
+		tty_lock(t->tty);
+	portown_sync_lock();
+	drop = portown_port_end_dead_claim(t->port);
+	portown_sync_unlock();
+	if (drop && t->tty)
+		clear_bit(TTY_EXCLUSIVE, &t->tty->flags);
+	if (t->tty && !t->shim)
+		tty_unlock(t->tty);
 }
 
 /* Fill @info from the record; caller holds portown_lock. */
-static void portown_fill_info(const struct portown_port *port, struct portown_info *info)
+static void portown_fill_info(const struct portown_port *port, const struct portown_viewer *v,
+			      struct portown_info *info)
 {
 	struct portown_who owner;
 	unsigned int f_flags = 0;
@@ -168,22 +208,23 @@ static void portown_fill_info(const struct portown_port *port, struct portown_in
 	strscpy(info->name, port->name, sizeof(info->name));
 	info->counters = port->counters;
 	portown_port_owner(port, &owner, &f_flags);
-	portown_export(&owner, &info->owner);
+	portown_viewer_export(v, &owner, &info->owner);
 	if (owner.since_ns) {
-		info->owner.open_flags = f_flags;
-		if (port->claimed)
+		if (!(info->owner.flags & PORTOWN_ID_HIDDEN))
+			info->owner.open_flags = f_flags;
+		if (portown_port_claim_of(port))
 			info->owner.flags |= PORTOWN_ID_CLAIMER;
 	}
 	portown_who_put(&owner);
 }
 
-static void portown_fill_empty(struct portown_info *info)
+static void portown_fill_empty(const char *name, struct portown_info *info)
 {
-	struct portown_who nobody = {};
-
+	memset(&info->owner, 0, sizeof(info->owner));
+	info->owner.uid = (u32)-1;
 	info->state = PORTOWN_STATE_CLOSED;
 	info->nr_holders = 0;
-	portown_export(&nobody, &info->owner);
+	strscpy(info->name, name, sizeof(info->name));
 }
 
 static int portown_copy_in(void *dst, size_t size, void __user *arg, size_t min)
@@ -195,6 +236,8 @@ static int portown_copy_in(void *dst, size_t size, void __user *arg, size_t min)
 		return -EFAULT;
 	if (usize < min)
 		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	ret = copy_struct_from_user(dst, size, arg, usize);
 	if (ret == -E2BIG)
 		return -EINVAL;		/* a newer caller asked for what we lack */
@@ -206,11 +249,21 @@ static int portown_copy_out(void __user *arg, const void *src, size_t size, u32 
 	return copy_to_user(arg, src, min_t(size_t, size, usize)) ? -EFAULT : 0;
 }
 
+/* An array request's entry size: at least @min (with room), at most a page. */
+static int portown_entry_size(u32 count, u32 entry_size, size_t min)
+{
+	if (entry_size > PAGE_SIZE)
+		return -E2BIG;
+	if (count && entry_size < min)
+		return -EINVAL;
+	return 0;
+}
+
 static long portown_ioc_info(struct tty_struct *shim_tty, void __user *arg)
 {
+	struct portown_viewer v;
 	struct portown_target t;
 	struct portown_info info;
-	bool drop = false;
 	int ret;
 
 	ret = portown_copy_in(&info, sizeof(info), arg, PORTOWN_INFO_SIZE_VER0);
@@ -219,18 +272,16 @@ static long portown_ioc_info(struct tty_struct *shim_tty, void __user *arg)
 	ret = portown_target_get(shim_tty, info.fd, info.dev_major, info.dev_minor, &t);
 	if (ret)
 		goto out;
+	portown_end_dead_claim(&t);
+	portown_viewer_init_current(&v, t.devt, t.name);
 	info.dev_major = MAJOR(t.devt);
 	info.dev_minor = MINOR(t.devt);
-	if (t.port) {
-		spin_lock(&portown_lock);
-		drop = portown_port_check_claimer(t.port);
-		portown_fill_info(t.port, &info);
-		spin_unlock(&portown_lock);
-	} else {
-		portown_fill_empty(&info);
-	}
-	if (drop && t.tty)
-		clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
+	portown_sync_lock();
+	if (t.port)
+		portown_fill_info(t.port, &v, &info);
+	else
+		portown_fill_empty(t.name, &info);
+	portown_sync_unlock();
 	ret = portown_copy_out(arg, &info, sizeof(info), info.size);
 out:
 	portown_target_put(&t);
@@ -263,8 +314,39 @@ static bool portown_tty_shared(struct tty_struct *tty, struct portown_port *port
 	return shared;
 }
 
+/*
+ * Claim @t's port for the caller; caller holds portown_lock, and the tty
+ * lock unless through the shim.  An unclaimed port is made exclusive
+ * first, then the tty's descriptors are scanned: an open that starts
+ * after the bit is set is refused, and one already past the check is in
+ * the tty's list by the time the tty lock it holds is let go.
+ */
+static int portown_claim_locked(struct portown_target *t, const struct portown_who *who)
+{
+	struct portown_port *port = t->port;
+	bool excl;
+	int ret;
+
+	if (portown_port_end_dead_claim(port))
+		clear_bit(TTY_EXCLUSIVE, &t->tty->flags);
+	if (portown_port_claim_of(port))
+		return portown_port_claim(port, t->file, who, false);
+	excl = !test_and_set_bit(TTY_EXCLUSIVE, &t->tty->flags);
+	if (portown_tty_shared(t->tty, port, t->file, who->pid)) {
+		if (excl)
+			clear_bit(TTY_EXCLUSIVE, &t->tty->flags);
+		portown_port_deny(port, who);
+		return -EBUSY;
+	}
+	ret = portown_port_claim(port, t->file, who, excl);
+	if (ret && excl)
+		clear_bit(TTY_EXCLUSIVE, &t->tty->flags);
+	return ret;
+}
+
 static long portown_ioc_claim(struct tty_struct *shim_tty, void __user *arg)
 {
+	struct portown_viewer v;
 	struct portown_target t;
 	struct portown_info info;
 	struct portown_who who;
@@ -288,44 +370,18 @@ static long portown_ioc_claim(struct tty_struct *shim_tty, void __user *arg)
 		ret = -ENOMEM;
 		goto out;
 	}
+	portown_viewer_init_current(&v, t.devt, t.name);
 	info.dev_major = MAJOR(t.devt);
 	info.dev_minor = MINOR(t.devt);
 
-	/*
-	 * Through /dev/portown the tty lock keeps new descriptors out while
-	 * the tty's list is scanned.  Through the shim the ioctl runs under
-	 * the line discipline's semaphore, which ranks below the tty lock, so
-	 * the exclusive bit is set first instead: an open that starts after
-	 * it is refused, and one already past the check is in the list by the
-	 * time tty_open() lets go of the tty lock it holds.
-	 */
 	portown_who_current(&who);
-	if (!shim_tty)
+	if (!t.shim)
 		tty_lock(t.tty);
-	spin_lock(&portown_lock);
-	if (portown_port_check_claimer(t.port))
-		clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
-	if (!t.port->claimed) {
-		bool excl = !test_and_set_bit(TTY_EXCLUSIVE, &t.tty->flags);
-
-		if (portown_tty_shared(t.tty, t.port, t.file, who.pid)) {
-			if (excl)
-				clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
-			portown_port_deny(t.port, &who);
-			ret = -EBUSY;
-		} else {
-			ret = portown_port_claim(t.port, t.file, &who);
-			if (!ret)
-				t.port->claim_excl = excl;
-			else if (excl)
-				clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
-		}
-	} else {
-		ret = portown_port_claim(t.port, t.file, &who);
-	}
-	portown_fill_info(t.port, &info);
-	spin_unlock(&portown_lock);
-	if (!shim_tty)
+	portown_sync_lock();
+	ret = portown_claim_locked(&t, &who);
+	portown_fill_info(t.port, &v, &info);
+	portown_sync_unlock();
+	if (!t.shim)
 		tty_unlock(t.tty);
 	portown_who_put(&who);
 
@@ -342,9 +398,12 @@ out:
 
 static long portown_ioc_release(struct tty_struct *shim_tty, void __user *arg)
 {
+	struct portown_claim *claim;
+	struct portown_viewer v;
 	struct portown_target t;
 	struct portown_info info;
 	struct portown_who who;
+	const void *file;
 	int ret;
 
 	ret = portown_copy_in(&info, sizeof(info), arg, PORTOWN_INFO_SIZE_VER0);
@@ -357,13 +416,19 @@ static long portown_ioc_release(struct tty_struct *shim_tty, void __user *arg)
 		ret = -ENOENT;
 		goto out;
 	}
+	portown_viewer_init_current(&v, t.devt, t.name);
 	info.dev_major = MAJOR(t.devt);
 	info.dev_minor = MINOR(t.devt);
 	portown_who_current(&who);
-	spin_lock(&portown_lock);
-	ret = portown_port_release(t.port, who.pid, &who);
-	portown_fill_info(t.port, &info);
-	spin_unlock(&portown_lock);
+	portown_sync_lock();
+	/* whoever holds the descriptor a claim was made through may end it */
+	claim = portown_port_claim_of(t.port);
+	file = t.file;
+	if (!file && claim && portown_current_holds(claim->file))
+		file = claim->file;
+	ret = portown_port_release(t.port, who.pid, file, &who);
+	portown_fill_info(t.port, &v, &info);
+	portown_sync_unlock();
 	portown_who_put(&who);
 	if (ret > 0 && t.tty)
 		clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
@@ -373,9 +438,6 @@ out:
 	portown_target_put(&t);
 	return ret;
 }
-
-/* Room for at most this many entries in one call. */
-#define PORTOWN_MAX_ENTRIES	4096
 
 /*
  * Copy @n entries of @ksize bytes to a user array of @usize-byte entries:
@@ -396,56 +458,81 @@ static int portown_copy_array(u64 uptr, const void *kbuf, u32 n, size_t ksize, u
 	return 0;
 }
 
+/*
+ * Room for the entries of an array request: no more than the caller
+ * asked for and no more than exist (@total, as counted a moment ago;
+ * the fill stops at the room).
+ */
+static void *portown_entries_alloc(u32 count, u32 total, size_t size, u32 *room)
+{
+	*room = min(count, total);
+	if (!*room)
+		return NULL;
+	return kvcalloc(*room, size, GFP_KERNEL_ACCOUNT);
+}
+
 static long portown_ioc_holders(struct tty_struct *shim_tty, void __user *arg)
 {
 	struct portown_ident *ids = NULL;
 	struct portown_holders req;
 	struct portown_holder *h;
+	struct portown_viewer v;
 	struct portown_target t;
+	struct portown_claim *claim;
 	u32 room, n = 0, total = 0;
 	int ret;
 
 	ret = portown_copy_in(&req, sizeof(req), arg, PORTOWN_HOLDERS_SIZE_VER0);
 	if (ret)
 		return ret;
-	if (req.count && req.entry_size < sizeof(struct portown_ident))
+	if (req.__reserved)
 		return -EINVAL;
+	ret = portown_entry_size(req.count, req.entry_size, sizeof(*ids));
+	if (ret)
+		return ret;
 	ret = portown_target_get(shim_tty, req.fd, req.dev_major, req.dev_minor, &t);
 	if (ret)
 		goto out;
-	room = min_t(u32, req.count, PORTOWN_MAX_ENTRIES);
-	if (room) {
-		ids = kcalloc(room, sizeof(*ids), GFP_KERNEL);
-		if (!ids) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
+	portown_viewer_init_current(&v, t.devt, t.name);
 	if (t.port) {
-		spin_lock(&portown_lock);
+		portown_sync_lock();
+		total = t.port->nr_holders;
+		portown_sync_unlock();
+	}
+	ids = portown_entries_alloc(req.count, total, sizeof(*ids), &room);
+	if (room && !ids) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	total = 0;
+	if (t.port) {
+		portown_sync_lock();
+		claim = portown_port_claim_of(t.port);
 		list_for_each_entry(h, &t.port->holders, node) {
 			total++;
 			if (n == room)
 				continue;
-			portown_export(&h->who, &ids[n]);
-			ids[n].open_flags = h->f_flags;
+			portown_viewer_export(&v, &h->who, &ids[n]);
+			if (!(ids[n].flags & PORTOWN_ID_HIDDEN))
+				ids[n].open_flags = h->f_flags;
 			if (h->hungup)
 				ids[n].flags |= PORTOWN_ID_HUNGUP;
 			if (h->privileged)
 				ids[n].flags |= PORTOWN_ID_PRIVILEGED;
-			if (t.port->claimed && t.port->claimer.pid == h->who.pid)
+			if (claim && claim->who.pid == h->who.pid)
 				ids[n].flags |= PORTOWN_ID_CLAIMER;
 			n++;
 		}
-		spin_unlock(&portown_lock);
+		portown_sync_unlock();
 	}
 	req.dev_major = MAJOR(t.devt);
 	req.dev_minor = MINOR(t.devt);
 	req.count = total;
+	req.written = n;
 	ret = portown_copy_array(req.holders, ids, n, sizeof(*ids), req.entry_size) ?:
 	      portown_copy_out(arg, &req, sizeof(req), req.size);
 out:
-	kfree(ids);
+	kvfree(ids);
 	portown_target_put(&t);
 	return ret;
 }
@@ -455,6 +542,7 @@ static long portown_ioc_history(struct tty_struct *shim_tty, void __user *arg)
 	struct portown_event *evs = NULL;
 	struct portown_hist *hist = NULL;
 	struct portown_history req;
+	struct portown_viewer v;
 	struct portown_target t;
 	u32 room, n = 0, total = 0, i;
 	int ret;
@@ -462,11 +550,15 @@ static long portown_ioc_history(struct tty_struct *shim_tty, void __user *arg)
 	ret = portown_copy_in(&req, sizeof(req), arg, PORTOWN_HISTORY_SIZE_VER0);
 	if (ret)
 		return ret;
-	if (req.count && req.entry_size < sizeof(struct portown_event))
+	if (req.__reserved)
 		return -EINVAL;
+	ret = portown_entry_size(req.count, req.entry_size, sizeof(*evs));
+	if (ret)
+		return ret;
 	ret = portown_target_get(shim_tty, req.fd, req.dev_major, req.dev_minor, &t);
 	if (ret)
 		goto out;
+	portown_viewer_init_current(&v, t.devt, t.name);
 	room = min_t(u32, req.count, PORTOWN_HISTORY_LEN);
 	if (room) {
 		hist = kcalloc(room, sizeof(*hist), GFP_KERNEL);
@@ -477,9 +569,9 @@ static long portown_ioc_history(struct tty_struct *shim_tty, void __user *arg)
 		}
 	}
 	if (t.port) {
-		spin_lock(&portown_lock);
+		portown_sync_lock();
 		total = portown_port_history(t.port, hist, room);
-		spin_unlock(&portown_lock);
+		portown_sync_unlock();
 		n = min(total, room);
 	}
 	for (i = 0; i < n; i++) {
@@ -489,15 +581,15 @@ static long portown_ioc_history(struct tty_struct *shim_tty, void __user *arg)
 		evs[i].state = hist[i].state;
 		evs[i].dev_major = MAJOR(t.devt);
 		evs[i].dev_minor = MINOR(t.devt);
-		portown_who_export_event(&hist[i].who, &evs[i].who,
-					 task_active_pid_ns(current), current_user_ns());
+		portown_viewer_export_event(&v, &hist[i].who, &evs[i].who);
 		evs[i].who.flags |= hist[i].flags;
-		strscpy(evs[i].name, t.port->name, sizeof(evs[i].name));
+		strscpy(evs[i].name, t.name, sizeof(evs[i].name));
 		portown_who_put(&hist[i].who);
 	}
 	req.dev_major = MAJOR(t.devt);
 	req.dev_minor = MINOR(t.devt);
 	req.count = total;
+	req.written = n;
 	ret = portown_copy_array(req.events, evs, n, sizeof(*evs), req.entry_size) ?:
 	      portown_copy_out(arg, &req, sizeof(req), req.size);
 out:
@@ -507,61 +599,134 @@ out:
 	return ret;
 }
 
+/*
+ * One entry of LIST per record: the records are taken with references
+ * first, so that each port's viewer can be made without portown_lock.
+ */
+static struct portown_port **portown_list_ports(u32 *nr)
+{
+	struct portown_port *port, **ports;
+	u32 n = 0, i = 0;
+
+	portown_sync_lock();
+	list_for_each_entry(port, portown_registry_ports(), node)
+		n += portown_port_listed(port);
+	portown_sync_unlock();
+	ports = kvcalloc(n ?: 1, sizeof(*ports), GFP_KERNEL);
+	if (!ports)
+		return NULL;
+	portown_sync_lock();
+	list_for_each_entry(port, portown_registry_ports(), node) {
+		if (i == n)
+			break;
+		if (!portown_port_listed(port))
+			continue;
+		kref_get(&port->kref);
+		ports[i++] = port;
+	}
+	portown_sync_unlock();
+	*nr = i;
+	return ports;
+}
+
 static long portown_ioc_list(void __user *arg)
 {
 	struct portown_list_entry *buf = NULL;
+	struct portown_port **ports;
 	struct portown_list req;
-	struct portown_port *port;
-	u32 room, n = 0, total = 0;
+	struct portown_viewer v;
+	u32 room, n = 0, total = 0, i;
 	int ret;
 
 	ret = portown_copy_in(&req, sizeof(req), arg, PORTOWN_LIST_SIZE_VER0);
 	if (ret)
 		return ret;
-	if (req.__reserved)
+	if (req.__reserved || req.__reserved2)
 		return -EINVAL;
-	if (req.count && req.entry_size < sizeof(struct portown_list_entry))
-		return -EINVAL;
-	room = min_t(u32, req.count, PORTOWN_MAX_ENTRIES);
-	if (room) {
-		buf = kcalloc(room, sizeof(*buf), GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
+	ret = portown_entry_size(req.count, req.entry_size, sizeof(*buf));
+	if (ret)
+		return ret;
+	ports = portown_list_ports(&total);
+	if (!ports)
+		return -ENOMEM;
+	buf = portown_entries_alloc(req.count, total, sizeof(*buf), &room);
+	if (room && !buf) {
+		ret = -ENOMEM;
+		goto out;
 	}
-	spin_lock(&portown_lock);
-	list_for_each_entry(port, portown_registry_ports(), node) {
+	for (i = 0; i < total; i++) {
 		struct portown_info info = {};
 
-		if (!portown_port_listed(port))
-			continue;
-		total++;
 		if (n == room)
-			continue;
-		portown_fill_info(port, &info);
-		buf[n].dev_major = MAJOR(port->devt);
-		buf[n].dev_minor = MINOR(port->devt);
-		buf[n].state = info.state;
-		buf[n].nr_holders = info.nr_holders;
-		buf[n].owner = info.owner;
-		memcpy(buf[n].name, info.name, sizeof(buf[n].name));
-		n++;
+			break;
+		portown_viewer_init_current(&v, ports[i]->devt, ports[i]->name);
+		portown_sync_lock();
+		if (portown_port_listed(ports[i])) {
+			portown_fill_info(ports[i], &v, &info);
+			buf[n].dev_major = MAJOR(ports[i]->devt);
+			buf[n].dev_minor = MINOR(ports[i]->devt);
+			buf[n].state = info.state;
+			buf[n].nr_holders = info.nr_holders;
+			buf[n].owner = info.owner;
+			memcpy(buf[n].name, info.name, sizeof(buf[n].name));
+			n++;
+		}
+		portown_sync_unlock();
 	}
-	spin_unlock(&portown_lock);
 	req.count = total;
+	req.written = n;
 	ret = portown_copy_array(req.ports, buf, n, sizeof(*buf), req.entry_size) ?:
 	      portown_copy_out(arg, &req, sizeof(req), req.size);
-	kfree(buf);
+out:
+	for (i = 0; i < total; i++)
+		portown_port_put(ports[i]);
+	kvfree(ports);
+	kvfree(buf);
 	return ret;
 }
 
 /* Can the caller claim the port now?  Caller holds portown_lock. */
 static bool portown_claimable(struct portown_port *port, struct pid *me, struct file *mine)
 {
+	struct portown_claim *claim = portown_port_claim_of(port);
+
 	if (port->gone)
 		return false;
-	if (port->claimed && port->claimer.pid != me)
+	if (claim && claim->who.pid != me)
 		return false;
 	return !portown_port_held_by_other(port, me, mine, NULL, NULL);
+}
+
+/*
+ * One look at a waited-for port: 0 when it can be claimed, -EAGAIN to
+ * wait for the next change (whose sequence number is in @seen), or the
+ * error that ends the wait.
+ */
+static int portown_wait_check(struct portown_target *t, struct portown_wait *req, u64 *seen)
+{
+	struct pid *me = task_tgid(current);
+	bool ok, gone;
+
+	if (!t->port) {
+		req->state = PORTOWN_STATE_CLOSED;
+		return 0;
+	}
+	portown_end_dead_claim(t);
+	portown_sync_lock();
+	ok = portown_claimable(t->port, me, t->file);
+	gone = t->port->gone;
+	req->state = portown_port_state(t->port);
+	*seen = t->port->seq;
+	portown_sync_unlock();
+	if (ok)
+		return 0;
+	/* a removed device never comes back under this record */
+	if (gone)
+		return -ENODEV;
+	/* through the shim, a hangup waits for this ioctl to return */
+	if (t->shim && t->file && tty_hung_up_p(t->file))
+		return -EIO;
+	return -EAGAIN;
 }
 
 static long portown_ioc_wait(struct tty_struct *shim_tty, void __user *arg)
@@ -569,8 +734,6 @@ static long portown_ioc_wait(struct tty_struct *shim_tty, void __user *arg)
 	struct portown_target t;
 	struct portown_wait req;
 	unsigned long deadline = 0;
-	struct pid *me;
-	bool ok, drop, gone;
 	long left;
 	u64 seen;
 	int ret;
@@ -588,33 +751,7 @@ static long portown_ioc_wait(struct tty_struct *shim_tty, void __user *arg)
 	if (req.timeout_ms > 0)
 		deadline = jiffies + msecs_to_jiffies(min_t(s64, req.timeout_ms, INT_MAX));
 
-	me = task_tgid(current);
-	for (;;) {
-		if (!t.port) {
-			req.state = PORTOWN_STATE_CLOSED;
-			break;
-		}
-		spin_lock(&portown_lock);
-		drop = portown_port_check_claimer(t.port);
-		ok = portown_claimable(t.port, me, t.file);
-		gone = t.port->gone;
-		req.state = portown_port_state(t.port);
-		seen = t.port->seq;
-		spin_unlock(&portown_lock);
-		if (drop && t.tty)
-			clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
-		if (ok)
-			break;
-		/* a removed device never comes back under this record */
-		if (gone) {
-			ret = -ENODEV;
-			break;
-		}
-		/* through the shim, a hangup waits for this ioctl to return */
-		if (shim_tty && t.file && tty_hung_up_p(t.file)) {
-			ret = -EIO;
-			break;
-		}
+	while ((ret = portown_wait_check(&t, &req, &seen)) == -EAGAIN) {
 		if (!req.timeout_ms || (deadline && time_after_eq(jiffies, deadline))) {
 			ret = -ETIMEDOUT;
 			break;
@@ -689,8 +826,12 @@ static int portown_baseline_target(struct tty_struct *shim_tty, struct portown_b
 
 	if (ret)
 		return ret;
-	if (!t->port && t->tty)
-		t->port = portown_tty_port(t->tty);
+	if (!t->port && t->tty) {
+		portown_sync_lock();
+		if (portown_track_tty(t->tty))
+			t->port = portown_port_get_locked(t->devt);
+		portown_sync_unlock();
+	}
 	if (!t->port)
 		return -ENODEV;
 	b->dev_major = MAJOR(t->devt);
@@ -702,6 +843,8 @@ static long portown_ioc_get_baseline(struct tty_struct *shim_tty, void __user *a
 {
 	struct portown_baseline b;
 	struct portown_target t;
+	struct ktermios k;
+	bool known;
 	int ret;
 
 	ret = portown_copy_in(&b, sizeof(b), arg, PORTOWN_BASELINE_SIZE_VER0);
@@ -712,18 +855,17 @@ static long portown_ioc_get_baseline(struct tty_struct *shim_tty, void __user *a
 	ret = portown_baseline_target(shim_tty, &b, &t);
 	if (ret)
 		goto out;
-	spin_lock(&portown_lock);
-	if (t.port->baseline_set) {
+	portown_sync_lock();
+	if (portown_port_baseline(t.port, &k))
 		b.flags = PORTOWN_BASELINE_ADMIN;
-		portown_baseline_out(&b, &t.port->baseline);
-	} else if (t.port->have_driver_termios) {
-		portown_baseline_out(&b, &t.port->driver_termios);
+	known = b.flags || t.port->have_driver_termios;
+	portown_sync_unlock();
+	if (known) {
+		portown_baseline_out(&b, &k);
+		ret = portown_copy_out(arg, &b, sizeof(b), b.size);
 	} else {
 		ret = -ENODEV;		/* never tied to a tty: KUnit's */
 	}
-	spin_unlock(&portown_lock);
-	if (!ret)
-		ret = portown_copy_out(arg, &b, sizeof(b), b.size);
 out:
 	portown_target_put(&t);
 	return ret;
@@ -756,13 +898,12 @@ static long portown_ioc_set_baseline(struct tty_struct *shim_tty, void __user *a
 	ret = portown_baseline_target(shim_tty, &b, &t);
 	if (ret)
 		goto out;
-	spin_lock(&portown_lock);
-	t.port->baseline_set = !reset;
-	if (!reset)
-		t.port->baseline = k;
+	portown_sync_lock();
+	ret = portown_port_set_baseline(t.port, reset ? NULL : &k);
+	portown_sync_unlock();
 	b.flags = reset ? 0 : PORTOWN_BASELINE_ADMIN;
-	spin_unlock(&portown_lock);
-	ret = portown_copy_out(arg, &b, sizeof(b), b.size);
+	if (!ret)
+		ret = portown_copy_out(arg, &b, sizeof(b), b.size);
 out:
 	portown_target_put(&t);
 	return ret;

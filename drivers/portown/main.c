@@ -2,10 +2,11 @@
 /*
  * portown - serial port ownership and hangup recovery.
  *
- * Module entry points: the infrastructure (class, /dev/portown) comes up
- * first, then the tap (which records the ports already open), then the
- * line discipline, so nothing can attach the shim before there is
- * somewhere to report to; all of it goes down in the reverse order.
+ * Module entry points: the infrastructure (workqueue, class, /dev/portown)
+ * comes up first, then the tap and the discovery of the ports already
+ * open, then the line discipline, so nothing can attach the shim before
+ * there is somewhere to report to; all of it goes down in the reverse
+ * order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/tty.h>
+#include <linux/workqueue.h>
 
 #include "portown.h"
 #include "registry.h"
@@ -21,21 +23,39 @@ static int ldisc = N_DEVELOPMENT;
 module_param(ldisc, int, 0444);
 MODULE_PARM_DESC(ldisc, "line discipline number of the shim (default 29, N_DEVELOPMENT); must be free");
 
+/* The reconciler, the tap's consumer and the resets after hangups. */
+struct workqueue_struct *portown_wq;
+
+static void portown_stop_tracking(void)
+{
+	portown_tap_exit();
+	portown_reconcile_exit();
+	portown_track_flush();
+	flush_workqueue(portown_wq);	/* runs the resets still queued */
+}
+
 static int __init portown_init(void)
 {
 	int ret;
 
-	ret = portown_sysfs_init();
+	ret = portown_track_param() ?: portown_policy_param();
 	if (ret)
 		return ret;
+	portown_wq = alloc_workqueue("portown", WQ_UNBOUND, 0);
+	if (!portown_wq)
+		return -ENOMEM;
 
+	ret = portown_sysfs_init();
+	if (ret)
+		goto err_wq;
 	ret = portown_cdev_init();
 	if (ret)
 		goto err_sysfs;
 
-	ret = portown_tap_init();
-	if (ret)
-		goto err_cdev;
+	portown_tap_init(portown_track_consumer());
+	if (portown_tap_active())
+		pr_info("tap on the tty core active; %u tty descriptors open at load\n",
+			portown_discover());
 	portown_sysfs_start();
 	portown_reconcile_init();
 
@@ -51,24 +71,24 @@ static int __init portown_init(void)
 	return 0;
 
 err_tap:
-	portown_reconcile_exit();
-	portown_tap_exit();
-err_cdev:
+	portown_stop_tracking();
 	portown_cdev_exit();
 err_sysfs:
 	portown_sysfs_exit();
 	portown_registry_clear();
+err_wq:
+	destroy_workqueue(portown_wq);
 	return ret;
 }
 
 static void __exit portown_exit(void)
 {
 	portown_ldisc_unregister();
-	portown_reconcile_exit();
-	portown_tap_exit();
+	portown_stop_tracking();
 	portown_cdev_exit();
 	portown_sysfs_exit();
 	portown_registry_clear();
+	destroy_workqueue(portown_wq);
 	pr_info("unloaded\n");
 }
 

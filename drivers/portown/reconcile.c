@@ -4,23 +4,36 @@
  * ground truth, so that a missed event cannot leave a record wrong or a
  * port unusable.
  *
- * Every reconcile_ms milliseconds each record is checked against its
- * tty: descriptors the registry lists that the tty no longer has (a
- * missed close), descriptors the tty has that the registry lacks (a
- * missed open), descriptors hung up that the registry thinks live (a
- * missed hangup), a claimer that has exited.  Each port with a
- * divergence is repaired, counted in "repairs" and gets a repair event.
- * Whatever the registry says, a tty whose every descriptor is hung up
- * must not keep TTY_EXCLUSIVE.
+ * Every reconcile_ms milliseconds, and at once when the tap had to miss
+ * an event, each record is checked against its tty: descriptors the
+ * registry lists that the tty no longer has (a missed close), descriptors
+ * the tty has that the registry lacks (a missed open), descriptors hung up
+ * that the registry thinks live (a missed hangup), a claimer that has
+ * exited.  Each port with a divergence is repaired, counted in "repairs"
+ * and gets a repair event.  Whatever the registry says, a tty whose every
+ * descriptor is hung up must not keep TTY_EXCLUSIVE; that is decided and
+ * done under the tty lock, where no open or claim can come in between.
  *
- * Fault injection for the tests: /sys/kernel/debug/portown/drop_events,
- * the number of coming tap events on tracked ports to drop.
+ * A missed open is found by walking every process's descriptor table, as
+ * at load.  That walk is bounded: at most one per second, and none for a
+ * set of descriptors looked for in vain in the last PORTOWN_MISSED_SECS
+ * seconds (an open still waiting for carrier, or a descriptor in flight
+ * in a unix socket, is in the tty's list but in no table).
+ *
+ * debugfs, /sys/kernel/debug/portown/: drop_events, the number of coming
+ * tap events on tracked ports to drop (fault injection, for the tests);
+ * walks, the number of walks of every descriptor table the reconciler
+ * has made.
+ *
+ * Locks: a tty lock, then portown_lock.  Process context (a delayed work
+ * item, or a query about a port portown has no record of).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
@@ -33,13 +46,21 @@ static unsigned int reconcile_ms = 1000;
 module_param(reconcile_ms, uint, 0444);
 MODULE_PARM_DESC(reconcile_ms, "period of the reconciler in milliseconds (0: off)");
 
+#define PORTOWN_MISSED_SECS	5
+
 static atomic_t portown_drop_events = ATOMIC_INIT(0);
+static atomic_t portown_walks = ATOMIC_INIT(0);
 static struct dentry *portown_debugfs;
+
+/* When the last walk of every descriptor table started, in jiffies. */
+static unsigned long portown_walked;
+static bool portown_ever_walked;
+static DEFINE_MUTEX(portown_walk_lock);
 
 /**
  * portown_drop_event() - should the tap drop this event (fault injection)
  *
- * Context: any.
+ * Context: any, including the probe handlers.
  * Return: true while drop_events, decremented here, was above 0.
  */
 bool portown_drop_event(void)
@@ -47,15 +68,60 @@ bool portown_drop_event(void)
 	return atomic_add_unless(&portown_drop_events, -1, 0);
 }
 
-#define PORTOWN_RECONCILE_FILES	64
-
+/* A tty's descriptors, as the tty core lists them. */
 struct portown_truth {
-	const void *file[PORTOWN_RECONCILE_FILES];
-	bool hungup[PORTOWN_RECONCILE_FILES];
-	bool missing[PORTOWN_RECONCILE_FILES];
+	const void **file;
+	bool *hungup;
+	bool *missing;
 	unsigned int n;
+	unsigned int room;
 	bool all_hungup;
 };
+
+static void portown_truth_free(struct portown_truth *t)
+{
+	kfree(t->file);
+	kfree(t->hungup);
+	kfree(t->missing);
+}
+
+static int portown_truth_grow(struct portown_truth *t, unsigned int room)
+{
+	portown_truth_free(t);
+	t->room = room;
+	t->file = kcalloc(room, sizeof(*t->file), GFP_KERNEL);
+	t->hungup = kcalloc(room, sizeof(*t->hungup), GFP_KERNEL);
+	t->missing = kcalloc(room, sizeof(*t->missing), GFP_KERNEL);
+	return t->file && t->hungup && t->missing ? 0 : -ENOMEM;
+}
+
+/* Copy @tty's list of descriptors; caller holds the tty lock. */
+static int portown_truth_take(struct tty_struct *tty, struct portown_truth *t)
+{
+	struct tty_file_private *priv;
+	unsigned int n;
+
+	for (;;) {
+		n = 0;
+		t->all_hungup = true;
+		spin_lock(&tty->files_lock);
+		list_for_each_entry(priv, &tty->tty_files, list) {
+			if (n < t->room) {
+				t->file[n] = priv->file;
+				t->hungup[n] = tty_hung_up_p(priv->file);
+				t->all_hungup &= t->hungup[n];
+			}
+			n++;
+		}
+		spin_unlock(&tty->files_lock);
+		if (n <= t->room)
+			break;
+		if (portown_truth_grow(t, n + 8))
+			return -ENOMEM;
+	}
+	t->n = n;
+	return 0;
+}
 
 static int portown_truth_find(const struct portown_truth *t, const void *file)
 {
@@ -67,101 +133,202 @@ static int portown_truth_find(const struct portown_truth *t, const void *file)
 	return -1;
 }
 
-static void portown_reconcile_port(struct portown_port *port)
+/* What a comparison found, and what is left to do about it. */
+struct portown_verdict {
+	bool repaired;		/* the record was corrected */
+	bool hangup;		/* a hangup was missed */
+	bool drop;		/* a claim ended that owned TTY_EXCLUSIVE */
+	bool gone;		/* the record is of a removed device */
+	unsigned long missing;	/* signature of the descriptors the record lacks */
+};
+
+/*
+ * Compare @port with @t (all empty when the tty is not open) and repair
+ * what the record can know by itself.  Caller holds portown_lock.
+ */
+static void portown_compare(struct portown_port *port, struct portown_truth *t,
+			    struct portown_verdict *v)
 {
-	struct portown_truth *t;
-	struct tty_file_private *priv;
 	struct portown_holder *h, *tmp;
-	struct portown_who owner;
-	struct tty_struct *tty;
-	bool repaired = false, missing = false, hangup = false, drop = false, excl = false, gone;
 	unsigned int i;
 	int idx;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return;
-	tty = tty_kopen_shared(port->devt);
-	if (IS_ERR(tty))
-		tty = NULL;
-	t->all_hungup = true;
-	if (tty) {
-		/* not in the middle of an open's or a hangup's tty work */
-		tty_lock(tty);
-		spin_lock(&tty->files_lock);
-		list_for_each_entry(priv, &tty->tty_files, list) {
-			if (t->n == PORTOWN_RECONCILE_FILES)
-				break;
-			t->file[t->n] = priv->file;
-			t->hungup[t->n] = tty_hung_up_p(priv->file);
-			t->all_hungup &= t->hungup[t->n];
-			t->n++;
-		}
-		spin_unlock(&tty->files_lock);
-		tty_unlock(tty);
-		if (t->n == PORTOWN_RECONCILE_FILES)
-			goto out;	/* too many to check here */
-	}
-
-	spin_lock(&portown_lock);
-	portown_port_owner(port, &owner, NULL);	/* before any repair */
 	list_for_each_entry_safe(h, tmp, &port->holders, node) {
 		idx = portown_truth_find(t, h->file);
 		if (idx < 0) {
-			drop |= portown_port_close(port, h->file, NULL);
-			repaired = true;
+			v->drop |= portown_port_close(port, h->file, NULL);
+			v->repaired = true;
 		} else if (t->hungup[idx] && !h->hungup) {
 			portown_port_holder_hungup(port, h->file);
-			hangup = true;
-			repaired = true;
+			v->hangup = true;
+			v->repaired = true;
 		}
 	}
 	for (i = 0; i < t->n; i++) {
 		t->missing[i] = !t->hungup[i] && !portown_port_holder(port, t->file[i]);
-		missing |= t->missing[i];
+		if (t->missing[i])
+			v->missing += (unsigned long)t->file[i];
 	}
-	if (hangup && port->claimed)
-		drop |= portown_port_end_claim(port, NULL);
-	drop |= portown_port_check_claimer(port);
-	if (repaired)
+	if (v->hangup)
+		v->drop |= portown_port_end_claim(port, NULL);
+	v->drop |= portown_port_end_dead_claim(port);
+	if (v->repaired)
 		portown_port_repair(port, NULL);
 	/* a removal the tap missed: the tty's device left sysfs */
 	if (!port->gone && port->tty_dev && !device_is_registered(port->tty_dev)) {
-		portown_port_gone(port, NULL);
+		bool excl = false;
+
+		portown_port_gone(port, NULL, &excl);
 		portown_port_repair(port, NULL);
+		v->drop |= excl;
 	}
-	gone = port->gone;
+	v->gone = port->gone;
 	portown_port_retire_if_done(port);
-	spin_unlock(&portown_lock);
-	if (gone)
+}
+
+/* May a walk of every descriptor table start now?  At most one a second. */
+static bool portown_walk_allowed(void)
+{
+	bool ok;
+
+	mutex_lock(&portown_walk_lock);
+	ok = !portown_ever_walked || time_after(jiffies, portown_walked + HZ);
+	if (ok) {
+		portown_walked = jiffies;
+		portown_ever_walked = true;
+	}
+	mutex_unlock(&portown_walk_lock);
+	return ok;
+}
+
+/*
+ * Descriptors the tty has and the record lacks: find their holders as at
+ * load, unless these very descriptors were looked for in vain before.
+ */
+static void portown_find_missing(struct portown_port *port, const struct portown_truth *t,
+				 unsigned long missing)
+{
+	unsigned int i;
+	bool known;
+
+	portown_sync_lock();
+	known = port->missed_sig == missing &&
+		time_before(jiffies, port->missed_at + PORTOWN_MISSED_SECS * HZ);
+	portown_sync_unlock();
+	if (known || !portown_walk_allowed())
+		return;
+	atomic_inc(&portown_walks);
+	portown_discover();
+	portown_sync_lock();
+	port->missed_sig = missing;
+	port->missed_at = jiffies;
+	for (i = 0; i < t->n; i++) {
+		if (t->missing[i] && portown_port_holder(port, t->file[i])) {
+			portown_port_repair(port, NULL);
+			port->missed_sig = 0;
+			break;
+		}
+	}
+	portown_sync_unlock();
+}
+
+/*
+ * Check one record against its tty (NULL when the tty is not open);
+ * caller holds a reference on each.
+ */
+static void portown_reconcile_one(struct portown_port *port, struct tty_struct *tty)
+{
+	struct portown_verdict v = {};
+	struct portown_truth t = {};
+	struct portown_who owner;
+	bool excl = false, reset = false;
+
+	if (tty) {
+		if (portown_truth_grow(&t, 16))
+			goto out;
+		/* not in the middle of an open's or a hangup's tty work */
+		tty_lock(tty);
+		if (portown_truth_take(tty, &t)) {
+			tty_unlock(tty);
+			goto out;
+		}
+	}
+
+	portown_sync_lock();
+	portown_port_owner(port, &owner, NULL);	/* before any repair */
+	portown_compare(port, &t, &v);
+	portown_sync_unlock();
+	if (v.gone)
 		portown_sysfs_tidy();
 
-	/*
-	 * A descriptor the registry lacks: find its holder as at load.  One
-	 * still on its way in or out of a descriptor table is in none, and
-	 * left to the tap.
-	 */
-	if (missing) {
-		portown_discover();
-		spin_lock(&portown_lock);
-		for (i = 0; i < t->n; i++) {
-			if (t->missing[i] && portown_port_holder(port, t->file[i])) {
-				portown_port_repair(port, NULL);
-				break;
-			}
-		}
-		spin_unlock(&portown_lock);
-	}
 	if (tty) {
-		if (drop || (t->n && t->all_hungup))
+		if (v.drop || (t.n && t.all_hungup))
 			excl = test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags);
-		if (hangup)
-			portown_reinit_hung_up(tty, &owner, excl);
+		if (v.hangup)
+			reset = portown_reinit_locked(tty);
+		tty_unlock(tty);
+	}
+	if (reset) {
+		portown_sync_lock();
+		portown_port_reinit(port, &owner, excl);
+		portown_sync_unlock();
 	}
 	portown_who_put(&owner);
+	if (v.missing)
+		portown_find_missing(port, &t, v.missing);
 out:
+	portown_truth_free(&t);
+}
+
+/*
+ * The open tty of @port, referenced, or NULL when it is not open; an
+ * error pointer when that cannot be told (a pty slave cannot be looked up
+ * without a descriptor).
+ */
+static struct tty_struct *portown_port_open_tty(struct portown_port *port)
+{
+	struct tty_struct *tty = tty_kopen_shared(port->devt);
+
+	if (IS_ERR(tty) && PTR_ERR(tty) == -ENODEV)
+		return NULL;		/* no driver has the number any more */
+	return tty;
+}
+
+/**
+ * portown_reconcile_tty() - check an open tty's record now
+ * @tty: the tty, tracked; referenced by the caller
+ *
+ * For a query about a port that is open but has no record: the record is
+ * made and checked at once, within the reconciler's bounds.
+ *
+ * Context: process context; takes the tty lock, so not through the shim.
+ */
+void portown_reconcile_tty(struct tty_struct *tty)
+{
+	struct portown_port *port;
+
+	portown_sync_lock();
+	port = portown_track_tty(tty);
+	if (port)
+		kref_get(&port->kref);
+	portown_sync_unlock();
+	if (!port)
+		return;
+	portown_reconcile_one(port, tty);
+	portown_port_put(port);
+}
+
+static void portown_reconcile_port(struct portown_port *port)
+{
+	struct tty_struct *tty;
+
+	if (MAJOR(port->devt) == 4095)		/* KUnit's records */
+		return;
+	tty = portown_port_open_tty(port);
+	if (IS_ERR(tty))
+		return;
+	portown_reconcile_one(port, tty);
 	tty_kref_put(tty);
-	kfree(t);
 }
 
 /**
@@ -169,22 +336,22 @@ out:
  *
  * Context: process context; may sleep.
  */
-void portown_reconcile_all(void)
+static void portown_reconcile_all(void)
 {
 	struct portown_port *port, **ports;
 	unsigned int n = 0, i;
 
-	spin_lock(&portown_lock);
+	portown_sync_lock();
 	list_for_each_entry(port, portown_registry_ports(), node)
 		n += portown_port_listed(port);
-	spin_unlock(&portown_lock);
+	portown_sync_unlock();
 	if (!n)
 		return;
-	ports = kcalloc(n, sizeof(*ports), GFP_KERNEL);
+	ports = kvcalloc(n, sizeof(*ports), GFP_KERNEL);
 	if (!ports)
 		return;
 	i = 0;
-	spin_lock(&portown_lock);
+	portown_sync_lock();
 	list_for_each_entry(port, portown_registry_ports(), node) {
 		if (i == n)
 			break;
@@ -193,23 +360,40 @@ void portown_reconcile_all(void)
 		kref_get(&port->kref);
 		ports[i++] = port;
 	}
-	spin_unlock(&portown_lock);
+	portown_sync_unlock();
 	n = i;
 	for (i = 0; i < n; i++) {
-		if (MAJOR(ports[i]->devt) != 4095)	/* KUnit's records */
-			portown_reconcile_port(ports[i]);
+		portown_reconcile_port(ports[i]);
 		portown_port_put(ports[i]);
 	}
-	kfree(ports);
+	kvfree(ports);
 }
 
 static void portown_reconcile_workfn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(portown_reconcile_work, portown_reconcile_workfn);
+static bool portown_reconcile_live;
 
 static void portown_reconcile_workfn(struct work_struct *work)
 {
 	portown_reconcile_all();
-	schedule_delayed_work(&portown_reconcile_work, msecs_to_jiffies(reconcile_ms));
+	if (reconcile_ms && READ_ONCE(portown_reconcile_live))
+		queue_delayed_work(portown_wq, &portown_reconcile_work,
+				   msecs_to_jiffies(reconcile_ms));
+}
+
+/**
+ * portown_reconcile_soon() - run the reconciler now
+ *
+ * The tap missed an event: the registry may be wrong until the next
+ * pass, so the pass comes now.
+ *
+ * Context: any, including the probe handlers (queueing work takes only
+ * raw spinlocks).
+ */
+void portown_reconcile_soon(void)
+{
+	if (READ_ONCE(portown_reconcile_live))
+		mod_delayed_work(portown_wq, &portown_reconcile_work, 0);
 }
 
 /**
@@ -221,17 +405,21 @@ void portown_reconcile_init(void)
 {
 	portown_debugfs = debugfs_create_dir("portown", NULL);
 	debugfs_create_atomic_t("drop_events", 0600, portown_debugfs, &portown_drop_events);
+	debugfs_create_atomic_t("walks", 0400, portown_debugfs, &portown_walks);
+	WRITE_ONCE(portown_reconcile_live, true);
 	if (reconcile_ms)
-		schedule_delayed_work(&portown_reconcile_work, msecs_to_jiffies(reconcile_ms));
+		queue_delayed_work(portown_wq, &portown_reconcile_work,
+				   msecs_to_jiffies(reconcile_ms));
 }
 
 /**
  * portown_reconcile_exit() - stop the reconciler
  *
- * Context: process context, module exit.
+ * Context: process context, module exit, after the tap is gone.
  */
 void portown_reconcile_exit(void)
 {
+	WRITE_ONCE(portown_reconcile_live, false);
 	cancel_delayed_work_sync(&portown_reconcile_work);
 	debugfs_remove_recursive(portown_debugfs);
 }

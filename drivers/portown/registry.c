@@ -2,11 +2,13 @@
 /*
  * portown - the registry of tracked ports.
  *
- * One global spinlock, portown_lock, protects the list of ports and the
- * contents of every record.  It is taken from kprobe handlers (process
- * context, preemption disabled) and never from interrupts, so it is a
- * plain spin_lock and nothing under it sleeps: allocations under it use
- * the gfp_t the caller passes (GFP_ATOMIC from probes).
+ * One mutex, portown_lock, protects the list of ports and the contents
+ * of every record.  It is taken in process context only: the probe
+ * handlers, which run with preemption disabled (where a PREEMPT_RT
+ * kernel allows neither a sleeping lock nor an allocation), never touch
+ * it.  What they need to read, the claim and the administrator's
+ * baseline, is published with RCU, and the records are hashed by device
+ * number for portown_port_peek() and freed after a grace period.
  *
  * A port's state is never stored: portown_port_state() derives it from
  * the holders and the claim, so it cannot disagree with them.
@@ -14,11 +16,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/hashtable.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -27,15 +31,19 @@
 #include "portown.h"
 #include "registry.h"
 
-spinlock_t portown_lock = __SPIN_LOCK_UNLOCKED(portown_lock);
+/* The registry: its list of records, their hash by number, and every record. */
+DEFINE_MUTEX(portown_lock);
 EXPORT_SYMBOL_IF_KUNIT(portown_lock);
+
 static LIST_HEAD(portown_ports);
+static DEFINE_HASHTABLE(portown_hash, 6);
 
 /**
  * portown_who_current() - remember the calling process
  * @who: filled with a reference on the caller's thread-group pid
  *
- * Context: any process context; does not sleep.
+ * Context: process context; not from the probe handlers (the name is
+ * copied under the task lock).
  */
 void portown_who_current(struct portown_who *who)
 {
@@ -61,6 +69,8 @@ EXPORT_SYMBOL_IF_KUNIT(portown_who_copy);
 /**
  * portown_who_put() - drop an identity's pid reference
  * @who: the identity; emptied
+ *
+ * Context: process context (the last reference frees the pid).
  */
 void portown_who_put(struct portown_who *who)
 {
@@ -119,9 +129,45 @@ void portown_who_export_event(const struct portown_who *who, struct portown_iden
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_who_export_event);
 
+/**
+ * portown_pid_gone() - has a process exited
+ * @pid: its thread-group pid
+ *
+ * A process is gone when no task has @pid as its thread group any more,
+ * or when the whole group is exiting or dead (a zombie keeps its pid
+ * until it is reaped, but it holds no descriptor).
+ *
+ * Context: any, including the probe handlers; does not sleep.
+ * Return: true when the process is gone or going.
+ */
+bool portown_pid_gone(struct pid *pid)
+{
+	struct task_struct *task;
+	bool gone = true;
+
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_TGID);
+	if (task)
+		gone = (task->signal->flags & SIGNAL_GROUP_EXIT) ||
+		       (task->exit_state && thread_group_empty(task));
+	rcu_read_unlock();
+	return gone;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_pid_gone);
+
+static void portown_claim_free(struct rcu_head *rcu)
+{
+	struct portown_claim *claim = container_of(rcu, struct portown_claim, rcu);
+
+	put_pid(claim->who.pid);
+	kfree(claim);
+}
+
 static void portown_port_free(struct kref *kref)
 {
 	struct portown_port *port = container_of(kref, struct portown_port, kref);
+	struct portown_claim *claim = rcu_dereference_protected(port->claim, true);
+	struct portown_termios *baseline = rcu_dereference_protected(port->baseline, true);
 	struct portown_holder *h, *tmp;
 	unsigned int i;
 
@@ -129,20 +175,21 @@ static void portown_port_free(struct kref *kref)
 		portown_who_put(&h->who);
 		kfree(h);
 	}
-	if (port->claimed)
-		portown_who_put(&port->claimer);
+	if (claim)
+		call_rcu(&claim->rcu, portown_claim_free);
+	kfree_rcu(baseline, rcu);
 	portown_who_put(&port->shim);
-	WARN_ON(port->tty_dev || port->dev);
+	WARN_ON(port->tty_dev || port->new_tty_dev || port->dev);
 	for (i = 0; i < PORTOWN_HISTORY_LEN; i++)
 		put_pid(port->history[i].who.pid);
-	kfree(port);
+	kfree_rcu(port, rcu);		/* a probe handler may still be looking */
 }
 
 /**
  * portown_port_put() - drop a reference on a port record
  * @port: the record, or NULL
  *
- * Context: any; does not sleep.
+ * Context: process context.
  */
 void portown_port_put(struct portown_port *port)
 {
@@ -151,16 +198,45 @@ void portown_port_put(struct portown_port *port)
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_put);
 
-static struct portown_port *portown_port_find_locked(dev_t devt)
+/**
+ * portown_port_peek() - find the record of a port without a reference
+ * @devt: the tty's device number
+ *
+ * For the probe handlers: the record stays valid until the end of the
+ * caller's RCU read-side critical section, and only its RCU-published
+ * members (&portown_port.claim, &portown_port.baseline) may be read.
+ *
+ * Context: caller is in an RCU read-side critical section; any context.
+ * Return: the record, or NULL.
+ */
+struct portown_port *portown_port_peek(dev_t devt)
+{
+	struct portown_port *port;
+
+	hash_for_each_possible_rcu(portown_hash, port, hnode, devt)
+		if (port->devt == devt)
+			return port;
+	return NULL;
+}
+
+/**
+ * portown_port_lookup_locked() - find the record of a port
+ * @devt: the tty's device number
+ *
+ * Context: caller holds portown_lock.
+ * Return: the record, not referenced, or NULL if the port is not tracked.
+ */
+struct portown_port *portown_port_lookup_locked(dev_t devt)
 {
 	struct portown_port *port;
 
 	lockdep_assert_held(&portown_lock);
-	list_for_each_entry(port, &portown_ports, node)
-		if (port->devt == devt && !port->retired)
+	hash_for_each_possible(portown_hash, port, hnode, devt)
+		if (port->devt == devt)
 			return port;
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(portown_port_lookup_locked);
 
 /**
  * portown_port_listed() - is a record in the registry for lookups and lists
@@ -179,7 +255,7 @@ bool portown_port_listed(const struct portown_port *port)
  * portown_port_lookup() - find the record of a port
  * @devt: the tty's device number
  *
- * Context: any; takes portown_lock.
+ * Context: process context; takes portown_lock.
  * Return: the record with a reference the caller drops with
  * portown_port_put(), or NULL if the port is not tracked.
  */
@@ -187,11 +263,11 @@ struct portown_port *portown_port_lookup(dev_t devt)
 {
 	struct portown_port *port;
 
-	spin_lock(&portown_lock);
-	port = portown_port_find_locked(devt);
+	mutex_lock(&portown_lock);
+	port = portown_port_lookup_locked(devt);
 	if (port)
 		kref_get(&port->kref);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	return port;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_lookup);
@@ -200,54 +276,55 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_lookup);
  * portown_port_find_or_add() - find the record of a port, creating it
  * @devt: the tty's device number
  * @name: the tty's name, used when the record is created
- * @gfp: allocation flags (GFP_ATOMIC from probe handlers)
  *
- * Context: any; takes portown_lock.
- * Return: the record with a reference, or NULL when out of memory.
+ * Context: caller holds portown_lock; may sleep (allocates).
+ * Return: the record, not referenced (the list holds it while the lock
+ * is held), or NULL when out of memory.
  */
-struct portown_port *portown_port_find_or_add(dev_t devt, const char *name, gfp_t gfp)
+struct portown_port *portown_port_find_or_add(dev_t devt, const char *name)
 {
-	struct portown_port *port, *new;
+	struct portown_port *port;
 
-	/* the common case, a port seen before, allocates nothing */
-	port = portown_port_lookup(devt);
+	lockdep_assert_held(&portown_lock);
+	port = portown_port_lookup_locked(devt);
 	if (port)
 		return port;
-	new = kzalloc(sizeof(*new), gfp);
-	spin_lock(&portown_lock);
-	port = portown_port_find_locked(devt);
-	if (!port && new) {
-		port = new;
-		new = NULL;
-		kref_init(&port->kref);		/* the list's reference */
-		port->devt = devt;
-		strscpy(port->name, name, sizeof(port->name));
-		INIT_LIST_HEAD(&port->holders);
-		init_waitqueue_head(&port->wait);
-		list_add_tail(&port->node, &portown_ports);
-	}
-	if (port)
-		kref_get(&port->kref);
-	spin_unlock(&portown_lock);
-	kfree(new);
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	if (!port)
+		return NULL;
+	kref_init(&port->kref);		/* the list's reference */
+	port->devt = devt;
+	strscpy(port->name, name, sizeof(port->name));
+	INIT_LIST_HEAD(&port->holders);
+	init_waitqueue_head(&port->wait);
+	list_add_tail(&port->node, &portown_ports);
+	hash_add_rcu(portown_hash, &port->hnode, devt);
 	return port;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_find_or_add);
+
+static void portown_port_unhash(struct portown_port *port)
+{
+	if (!hlist_unhashed(&port->hnode))
+		hash_del_rcu(&port->hnode);
+}
 
 /**
  * portown_port_remove() - take a port out of the registry
  * @port: the record; the caller's reference stays valid
  *
- * Context: any; takes portown_lock.  Removing twice is harmless.
+ * Context: process context; takes portown_lock.  Removing twice is
+ * harmless.
  */
 void portown_port_remove(struct portown_port *port)
 {
 	bool listed;
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	listed = !list_empty(&port->node);
 	list_del_init(&port->node);
-	spin_unlock(&portown_lock);
+	portown_port_unhash(port);
+	mutex_unlock(&portown_lock);
 	if (listed)
 		portown_port_put(port);		/* the list's reference */
 }
@@ -256,25 +333,28 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_remove);
 /**
  * portown_registry_clear() - forget every port
  *
- * Context: process context, module exit (or a KUnit test), once nothing
- * can add ports any more.  Records still referenced are freed by their
- * last portown_port_put().
+ * Context: process context, module exit, once nothing can add ports any
+ * more.  Records still referenced are freed by their last
+ * portown_port_put().  Waits for the RCU callbacks of the claims ended
+ * so far, which run module code.
  */
 void portown_registry_clear(void)
 {
 	struct portown_port *port, *tmp;
 	LIST_HEAD(gone);
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	list_splice_init(&portown_ports, &gone);
-	spin_unlock(&portown_lock);
+	list_for_each_entry(port, &gone, node)
+		portown_port_unhash(port);
+	mutex_unlock(&portown_lock);
 
 	list_for_each_entry_safe(port, tmp, &gone, node) {
 		list_del_init(&port->node);
 		portown_port_put(port);
 	}
+	rcu_barrier();
 }
-EXPORT_SYMBOL_IF_KUNIT(portown_registry_clear);
 
 /**
  * portown_registry_ports() - the list of records, for iteration
@@ -288,6 +368,19 @@ struct list_head *portown_registry_ports(void)
 }
 
 /**
+ * portown_port_claim_of() - the claim on a port
+ * @port: the record
+ *
+ * Context: caller holds portown_lock.
+ * Return: the claim, or NULL when the port is not claimed.
+ */
+struct portown_claim *portown_port_claim_of(const struct portown_port *port)
+{
+	return rcu_dereference_protected(port->claim, lockdep_is_held(&portown_lock));
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_claim_of);
+
+/**
  * portown_port_state() - the state of a port, derived from its record
  * @port: the record
  *
@@ -299,7 +392,7 @@ u32 portown_port_state(const struct portown_port *port)
 	lockdep_assert_held(&portown_lock);
 	if (port->gone && port->nr_holders)
 		return PORTOWN_STATE_GONE;
-	if (port->claimed)
+	if (portown_port_claim_of(port))
 		return PORTOWN_STATE_CLAIMED;
 	if (port->nr_live)
 		return PORTOWN_STATE_OPEN;
@@ -421,13 +514,13 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_holder);
 bool portown_port_owner(const struct portown_port *port, struct portown_who *owner,
 			unsigned int *f_flags)
 {
+	struct portown_claim *claim = portown_port_claim_of(port);
 	struct portown_holder *h;
 
-	lockdep_assert_held(&portown_lock);
-	if (port->claimed) {
-		portown_who_copy(owner, &port->claimer);
+	if (claim) {
+		portown_who_copy(owner, &claim->who);
 		if (f_flags)
-			*f_flags = port->claim_flags;
+			*f_flags = claim->f_flags;
 		return true;
 	}
 	list_for_each_entry(h, &port->holders, node)
@@ -483,18 +576,17 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_held_by_other);
  * @file: the descriptor's struct file
  * @who: the opener
  * @f_flags: its open flags
- * @gfp: allocation flags; the caller holds a spinlock, so they must not
- *	sleep (GFP_ATOMIC)
  *
  * A @file already recorded is a descriptor whose close was missed and
  * whose memory was reused: the stale entry is replaced.
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds portown_lock; may sleep (allocates).
  * Return: 0, or -ENOMEM.
  */
 int portown_port_open(struct portown_port *port, const void *file,
-		      const struct portown_who *who, unsigned int f_flags, gfp_t gfp)
+		      const struct portown_who *who, unsigned int f_flags)
 {
+	struct portown_claim *claim = portown_port_claim_of(port);
 	struct portown_holder *h;
 
 	lockdep_assert_held(&portown_lock);
@@ -506,7 +598,7 @@ int portown_port_open(struct portown_port *port, const void *file,
 		list_del(&h->node);
 		portown_who_put(&h->who);
 	} else {
-		h = kzalloc(sizeof(*h), gfp);
+		h = kzalloc(sizeof(*h), GFP_KERNEL);
 		if (!h)
 			return -ENOMEM;
 	}
@@ -514,7 +606,7 @@ int portown_port_open(struct portown_port *port, const void *file,
 	portown_who_copy(&h->who, who);
 	h->f_flags = f_flags;
 	h->hungup = false;
-	h->privileged = port->claimed && port->claimer.pid != who->pid;
+	h->privileged = claim && claim->who.pid != who->pid;
 	list_add_tail(&h->node, &port->holders);
 	port->nr_holders++;
 	port->nr_live++;
@@ -548,43 +640,56 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_holder_hungup);
  * @port: the record
  * @who: the process that ends it, for the history, or NULL
  *
+ * The claim is unpublished at once and freed after the probe handlers
+ * that may be reading it.
+ *
  * Context: caller holds portown_lock.
- * Return: true if a claim ended that had made the tty exclusive
- * (&portown_port.claim_excl): the caller must clear TTY_EXCLUSIVE.
+ * Return: true if the claim still owned the tty's TTY_EXCLUSIVE bit
+ * (&portown_claim.excl): the caller must clear it.
  */
 bool portown_port_end_claim(struct portown_port *port, const struct portown_who *who)
 {
-	bool excl = port->claim_excl;
+	struct portown_claim *claim = portown_port_claim_of(port);
+	bool excl;
 
-	lockdep_assert_held(&portown_lock);
-	if (!port->claimed)
+	if (!claim)
 		return false;
-	portown_who_put(&port->claimer);
-	port->claimed = false;
-	port->claim_excl = false;
-	port->claim_flags = 0;
+	excl = atomic_xchg(&claim->excl, 0);
+	RCU_INIT_POINTER(port->claim, NULL);
 	portown_port_record(port, PORTOWN_EV_RELEASE, who);
+	call_rcu(&claim->rcu, portown_claim_free);
 	return excl;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_end_claim);
 
-static bool portown_port_pid_holds(const struct portown_port *port, const struct pid *pid)
+/**
+ * portown_port_end_dead_claim() - end a claim whose process has exited
+ * @port: the record
+ *
+ * A claim normally ends when the descriptor it was made through is
+ * released.  A descriptor the claimer shared with a child outlives the
+ * claimer; the claim must not.
+ *
+ * Context: caller holds portown_lock.
+ * Return: as portown_port_end_claim().
+ */
+bool portown_port_end_dead_claim(struct portown_port *port)
 {
-	struct portown_holder *h;
+	struct portown_claim *claim = portown_port_claim_of(port);
 
-	list_for_each_entry(h, &port->holders, node)
-		if (!h->hungup && h->who.pid == pid)
-			return true;
-	return false;
+	if (!claim || !portown_pid_gone(claim->who.pid))
+		return false;
+	return portown_port_end_claim(port, NULL);
 }
+EXPORT_SYMBOL_IF_KUNIT(portown_port_end_dead_claim);
 
 /**
- * portown_port_close() - record that a descriptor of a port was closed
+ * portown_port_close() - record that a descriptor of a port was released
  * @port: the record
  * @file: the descriptor's struct file
  * @who: the closing process, or NULL
  *
- * When the claimer has closed its last live descriptor, the claim ends.
+ * When @file is the descriptor the port is claimed through, the claim ends.
  *
  * Context: caller holds portown_lock.
  * Return: as portown_port_end_claim(): true if the caller must clear
@@ -593,11 +698,10 @@ static bool portown_port_pid_holds(const struct portown_port *port, const struct
 bool portown_port_close(struct portown_port *port, const void *file,
 			const struct portown_who *who)
 {
+	struct portown_claim *claim = portown_port_claim_of(port);
 	struct portown_holder *h;
-	struct pid *opener;
 	bool ended = false;
 
-	lockdep_assert_held(&portown_lock);
 	h = portown_port_holder(port, file);
 	if (!h)
 		return false;
@@ -606,10 +710,8 @@ bool portown_port_close(struct portown_port *port, const void *file,
 	if (!h->hungup)
 		port->nr_live--;
 	port->counters.closes++;
-	opener = h->who.pid;
 	portown_port_record(port, PORTOWN_EV_CLOSE, who ?: &h->who);
-	if (port->claimed && port->claimer.pid == opener &&
-	    !portown_port_pid_holds(port, opener))
+	if (claim && claim->file == file)
 		ended = portown_port_end_claim(port, who ?: &h->who);
 	portown_who_put(&h->who);
 	kfree(h);
@@ -677,6 +779,8 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_repair);
  * portown_port_gone() - record that a port's device was removed
  * @port: the record
  * @who: the process that removed it (a hotplug worker, usually), or NULL
+ * @excl: set to true when the claim that ended owned TTY_EXCLUSIVE (the
+ *	caller clears it), else left alone
  *
  * The claim ends (the device cannot be used again); the holders stay
  * listed until they close, since they keep the device's name and number
@@ -687,13 +791,15 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_repair);
  * Return: true when no descriptor remains: the caller retires the record
  * (portown_port_retire_if_done()).
  */
-bool portown_port_gone(struct portown_port *port, const struct portown_who *who)
+bool portown_port_gone(struct portown_port *port, const struct portown_who *who,
+		       bool *excl)
 {
 	lockdep_assert_held(&portown_lock);
 	if (!port->gone) {
 		port->gone = true;
 		port->unlink = true;
-		portown_port_end_claim(port, who);
+		if (portown_port_end_claim(port, who))
+			*excl = true;
 		portown_port_record(port, PORTOWN_EV_GONE, who);
 	}
 	return !port->nr_holders;
@@ -711,7 +817,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_gone);
  *
  * Context: caller holds portown_lock.
  * Return: true if the record was retired now; the caller tells sysfs.c
- * (portown_sysfs_retire()) after dropping the lock.
+ * (portown_sysfs_tidy()) after dropping the lock.
  */
 bool portown_port_retire_if_done(struct portown_port *port)
 {
@@ -719,6 +825,7 @@ bool portown_port_retire_if_done(struct portown_port *port)
 	if (!port->gone || port->nr_holders || port->retired)
 		return false;
 	port->retired = true;
+	portown_port_unhash(port);
 	wake_up_all(&port->wait);
 	return true;
 }
@@ -744,22 +851,26 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_deny);
  * @port: the record
  * @file: the descriptor the claim is made through
  * @who: the claiming process
+ * @excl: the claimer has set the tty's TTY_EXCLUSIVE bit for this claim,
+ *	and the claim's end must clear it
  *
  * A claim needs a live descriptor of the port, and succeeds only when no
- * other process claims the port or holds a live descriptor of it.  A
- * second claim by the claimer succeeds and changes nothing.
+ * other process claims the port or holds a live descriptor of it.  It
+ * belongs to @file: it ends when @file is released, whoever holds it by
+ * then, or when @who exits.  A second claim by the claimer succeeds and
+ * changes nothing (@excl is then not taken over).
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds portown_lock; may sleep (allocates).
  * Return: 0; -EBADF when @file is not a descriptor of @port; -EIO when it
  * was hung up; -ENODEV when the device is gone; -EBUSY when another
- * process claims or holds the port (counted as a denial).
+ * process claims or holds the port (counted as a denial); -ENOMEM.
  */
 int portown_port_claim(struct portown_port *port, const void *file,
-		       const struct portown_who *who)
+		       const struct portown_who *who, bool excl)
 {
+	struct portown_claim *claim = portown_port_claim_of(port);
 	struct portown_holder *h;
 
-	lockdep_assert_held(&portown_lock);
 	h = portown_port_holder(port, file);
 	if (!h)
 		return -EBADF;
@@ -767,15 +878,20 @@ int portown_port_claim(struct portown_port *port, const void *file,
 		return -ENODEV;
 	if (h->hungup)
 		return -EIO;
-	if (port->claimed && port->claimer.pid == who->pid)
+	if (claim && claim->who.pid == who->pid)
 		return 0;
-	if (port->claimed || portown_port_held_by_other(port, who->pid, file, NULL, NULL)) {
+	if (claim || portown_port_held_by_other(port, who->pid, file, NULL, NULL)) {
 		portown_port_deny(port, who);
 		return -EBUSY;
 	}
-	portown_who_copy(&port->claimer, who);
-	port->claim_flags = h->f_flags;
-	port->claimed = true;
+	claim = kzalloc(sizeof(*claim), GFP_KERNEL);
+	if (!claim)
+		return -ENOMEM;
+	claim->file = file;
+	portown_who_copy(&claim->who, who);
+	claim->f_flags = h->f_flags;
+	atomic_set(&claim->excl, excl);
+	rcu_assign_pointer(port->claim, claim);
 	port->counters.claims++;
 	portown_port_record(port, PORTOWN_EV_CLAIM, who);
 	return 0;
@@ -786,20 +902,70 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_claim);
  * portown_port_release() - give up a claim
  * @port: the record
  * @pid: the process that asks
+ * @file: the descriptor the request names (or that the caller holds),
+ *	or NULL
  * @who: the same process, for the history
+ *
+ * The claimer may release, and so may whoever holds the descriptor the
+ * claim was made through.
  *
  * Context: caller holds portown_lock.
  * Return: 1 if the caller must clear TTY_EXCLUSIVE, else 0; -ENOENT when
  * the port is not claimed; -EPERM when another process claims it.
  */
-int portown_port_release(struct portown_port *port, const struct pid *pid,
+int portown_port_release(struct portown_port *port, const struct pid *pid, const void *file,
 			 const struct portown_who *who)
 {
-	lockdep_assert_held(&portown_lock);
-	if (!port->claimed)
+	struct portown_claim *claim = portown_port_claim_of(port);
+
+	if (!claim)
 		return -ENOENT;
-	if (port->claimer.pid != pid)
+	if (claim->who.pid != pid && (!file || claim->file != file))
 		return -EPERM;
 	return portown_port_end_claim(port, who);
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_release);
+
+/**
+ * portown_port_set_baseline() - set or drop an administrator's baseline
+ * @port: the record
+ * @termios: the settings, or NULL to go back to the driver's
+ *
+ * Context: caller holds portown_lock; may sleep (allocates).
+ * Return: 0 or -ENOMEM.
+ */
+int portown_port_set_baseline(struct portown_port *port, const struct ktermios *termios)
+{
+	struct portown_termios *new = NULL, *old;
+
+	lockdep_assert_held(&portown_lock);
+	if (termios) {
+		new = kmalloc(sizeof(*new), GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+		new->termios = *termios;
+	}
+	old = rcu_replace_pointer(port->baseline, new, lockdep_is_held(&portown_lock));
+	kfree_rcu(old, rcu);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_set_baseline);
+
+/**
+ * portown_port_baseline() - the settings a port goes back to
+ * @port: the record
+ * @termios: filled with the administrator's baseline, else with the
+ *	driver's initial settings when the record knows them
+ *
+ * Context: caller holds portown_lock.
+ * Return: true for an administrator's baseline.
+ */
+bool portown_port_baseline(const struct portown_port *port, struct ktermios *termios)
+{
+	const struct portown_termios *b;
+
+	b = rcu_dereference_protected(port->baseline, lockdep_is_held(&portown_lock));
+	*termios = b ? b->termios : port->driver_termios;
+	return b;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_baseline);

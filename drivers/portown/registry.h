@@ -2,15 +2,24 @@
 /*
  * portown - the registry: one record per tracked port, its holders, its
  * claim, its counters and its recent history.  No tty calls: the tty
- * glue (tap.c, ldisc.c, claim.c) feeds it, KUnit drives it directly.
+ * glue (tap.c, track.c, ldisc.c, ioctl.c) feeds it, KUnit drives it
+ * directly.
+ *
+ * Locking: portown_lock, a mutex, protects the list of records and the
+ * contents of every record; it is only ever taken in process context.
+ * The probe handlers of tap.c never take it: they read the few things
+ * they need (the claim, the administrator's baseline) through RCU, with
+ * portown_port_peek(), and leave everything else to process context.
  */
 #ifndef _PORTOWN_REGISTRY_H
 #define _PORTOWN_REGISTRY_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/spinlock.h>
 #include <linux/termios.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -60,6 +69,37 @@ struct portown_holder {
 };
 
 /**
+ * struct portown_claim - a claim on a port
+ * @rcu: for freeing after the probe handlers that may read it
+ * @file: the descriptor the claim was made through; the claim ends when
+ *	it is released (its last reference goes), never dereferenced
+ * @who: the claiming process; the claim also ends when it exits
+ * @f_flags: open flags of @file
+ * @excl: 1 while the claim owns the tty's TTY_EXCLUSIVE bit (it set the
+ *	bit); whoever takes it to 0 with atomic_xchg() clears the bit
+ *
+ * A claim is published in &portown_port.claim with RCU, so the probe
+ * handlers can read @file, @who.pid and @excl without portown_lock.
+ */
+struct portown_claim {
+	struct rcu_head rcu;
+	const void *file;
+	struct portown_who who;
+	unsigned int f_flags;
+	atomic_t excl;
+};
+
+/**
+ * struct portown_termios - an administrator's baseline
+ * @rcu: for freeing after the probe handlers that may read it
+ * @termios: the settings
+ */
+struct portown_termios {
+	struct rcu_head rcu;
+	struct ktermios termios;
+};
+
+/**
  * struct portown_hist - one entry of a port's history
  * @time_ns: CLOCK_REALTIME nanoseconds of the event
  * @seq: sequence number, from 1
@@ -80,6 +120,9 @@ struct portown_hist {
 /**
  * struct portown_port - the record of one tracked port
  * @node: in the registry's list
+ * @hnode: in the registry's hash by @devt, for RCU lookups; only records
+ *	that are not retired are hashed
+ * @rcu: the record is freed after an RCU grace period
  * @kref: references: the registry's list holds one
  * @devt: the tty's device number, the key
  * @name: the tty's name
@@ -89,10 +132,7 @@ struct portown_hist {
  * @gone: the device was removed; the record stays while descriptors remain
  * @retired: the record is on its way out of the registry: no lookup finds
  *	it, sysfs.c's work removes its directory and drops the list's reference
- * @claimed: @claimer is valid
- * @claimer: the claiming process
- * @claim_excl: the claim set TTY_EXCLUSIVE, which its end must clear
- * @claim_flags: open flags of the descriptor the claim was made through
+ * @claim: the claim, or NULL (RCU; written under portown_lock)
  * @counters: see &struct portown_counters
  * @history: ring of the last %PORTOWN_HISTORY_LEN events
  * @seq: sequence number of the last event
@@ -104,14 +144,19 @@ struct portown_hist {
  * @sysfs_wanted: the port is a tty's, so it gets a directory (set by
  *	portown_sysfs_update(); KUnit's records never have it)
  * @notify: a change sysfs has not announced yet
- * @unlink: the "device" link points at a removed device; sysfs.c's work
- *	removes it
+ * @unlink: the "device" link is to be removed (the device went) and, if
+ *	@tty_dev is set again, made anew (it came back); sysfs.c's work does it
  * @tty_dev: the tty's device (referenced), target of the "device" link
+ * @new_tty_dev: the device the link is to point to once the old one is
+ *	removed (referenced; the device came back under the same number)
  * @driver_termios: the driver's initial settings (set when the record is
  *	first tied to a tty; @have_driver_termios says so)
  * @have_driver_termios: see @driver_termios
- * @baseline: an administrator's baseline, in force when @baseline_set
- * @baseline_set: see @baseline
+ * @baseline: an administrator's baseline, or NULL (RCU; written under
+ *	portown_lock)
+ * @missed_sig: the reconciler's: the descriptors it last looked for in
+ *	every process's table and did not find (a sum of their addresses)
+ * @missed_at: when it looked, in jiffies
  *
  * Everything but @node, @kref, @devt, @wait, @dev and @dev_failed is
  * protected by portown_lock; @dev and @dev_failed belong to sysfs.c's
@@ -119,6 +164,8 @@ struct portown_hist {
  */
 struct portown_port {
 	struct list_head node;
+	struct hlist_node hnode;
+	struct rcu_head rcu;
 	struct kref kref;
 	dev_t devt;
 	char name[PORTOWN_NAME_LEN];
@@ -127,10 +174,7 @@ struct portown_port {
 	unsigned int nr_live;
 	bool gone;
 	bool retired;
-	bool claimed;
-	struct portown_who claimer;
-	bool claim_excl;
-	unsigned int claim_flags;
+	struct portown_claim __rcu *claim;
 	struct portown_counters counters;
 	struct portown_hist history[PORTOWN_HISTORY_LEN];
 	u64 seq;
@@ -143,13 +187,15 @@ struct portown_port {
 	bool notify;
 	bool unlink;
 	struct device *tty_dev;
+	struct device *new_tty_dev;
 	struct ktermios driver_termios;
 	bool have_driver_termios;
-	struct ktermios baseline;
-	bool baseline_set;
+	struct portown_termios __rcu *baseline;
+	unsigned long missed_sig;
+	unsigned long missed_at;
 };
 
-extern spinlock_t portown_lock;
+extern struct mutex portown_lock;
 
 void portown_who_current(struct portown_who *who);
 void portown_who_copy(struct portown_who *dst, const struct portown_who *src);
@@ -158,9 +204,12 @@ void portown_who_export(const struct portown_who *who, struct portown_ident *id,
 			struct pid_namespace *pidns, struct user_namespace *userns);
 void portown_who_export_event(const struct portown_who *who, struct portown_ident *id,
 			      struct pid_namespace *pidns, struct user_namespace *userns);
+bool portown_pid_gone(struct pid *pid);
 
+struct portown_port *portown_port_peek(dev_t devt);
 struct portown_port *portown_port_lookup(dev_t devt);
-struct portown_port *portown_port_find_or_add(dev_t devt, const char *name, gfp_t gfp);
+struct portown_port *portown_port_lookup_locked(dev_t devt);
+struct portown_port *portown_port_find_or_add(dev_t devt, const char *name);
 void portown_port_put(struct portown_port *port);
 void portown_port_remove(struct portown_port *port);
 bool portown_port_listed(const struct portown_port *port);
@@ -168,6 +217,7 @@ void portown_registry_clear(void);
 struct list_head *portown_registry_ports(void);
 
 u32 portown_port_state(const struct portown_port *port);
+struct portown_claim *portown_port_claim_of(const struct portown_port *port);
 bool portown_port_owner(const struct portown_port *port, struct portown_who *owner,
 			unsigned int *f_flags);
 struct portown_holder *portown_port_holder(const struct portown_port *port,
@@ -177,21 +227,25 @@ bool portown_port_held_by_other(const struct portown_port *port, const struct pi
 				unsigned int *f_flags);
 
 int portown_port_open(struct portown_port *port, const void *file,
-		      const struct portown_who *who, unsigned int f_flags, gfp_t gfp);
+		      const struct portown_who *who, unsigned int f_flags);
 bool portown_port_close(struct portown_port *port, const void *file,
 			const struct portown_who *who);
 bool portown_port_hangup(struct portown_port *port, const struct portown_who *who);
 void portown_port_reinit(struct portown_port *port, const struct portown_who *who, bool excl);
 int portown_port_claim(struct portown_port *port, const void *file,
-		       const struct portown_who *who);
-int portown_port_release(struct portown_port *port, const struct pid *pid,
+		       const struct portown_who *who, bool excl);
+int portown_port_release(struct portown_port *port, const struct pid *pid, const void *file,
 			 const struct portown_who *who);
 void portown_port_holder_hungup(struct portown_port *port, const void *file);
 bool portown_port_end_claim(struct portown_port *port, const struct portown_who *who);
+bool portown_port_end_dead_claim(struct portown_port *port);
 void portown_port_deny(struct portown_port *port, const struct portown_who *who);
 void portown_port_repair(struct portown_port *port, const struct portown_who *who);
-bool portown_port_gone(struct portown_port *port, const struct portown_who *who);
+bool portown_port_gone(struct portown_port *port, const struct portown_who *who,
+		       bool *excl);
 bool portown_port_retire_if_done(struct portown_port *port);
+int portown_port_set_baseline(struct portown_port *port, const struct ktermios *termios);
+bool portown_port_baseline(const struct portown_port *port, struct ktermios *termios);
 void portown_port_record(struct portown_port *port, u32 type, const struct portown_who *who);
 void portown_port_record_flags(struct portown_port *port, u32 type,
 			       const struct portown_who *who, u32 flags);

@@ -25,12 +25,35 @@ struct registry_test {
 	int files[4];			/* their addresses stand for struct files */
 };
 
+/* The record of @devt, created if need be, with a reference. */
+static struct portown_port *add_port(dev_t devt, const char *name)
+{
+	struct portown_port *port;
+
+	mutex_lock(&portown_lock);
+	port = portown_port_find_or_add(devt, name);
+	if (port)
+		kref_get(&port->kref);
+	mutex_unlock(&portown_lock);
+	return port;
+}
+
+static bool claimed(struct portown_port *port)
+{
+	bool ret;
+
+	mutex_lock(&portown_lock);
+	ret = portown_port_claim_of(port);
+	mutex_unlock(&portown_lock);
+	return ret;
+}
+
 static int registry_test_init(struct kunit *test)
 {
 	struct registry_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->port = portown_port_find_or_add(TEST_DEVT(1), "ttyTEST1", GFP_KERNEL);
+	t->port = add_port(TEST_DEVT(1), "ttyTEST1");
 	KUNIT_ASSERT_NOT_NULL(test, t->port);
 
 	portown_who_current(&t->a);
@@ -58,9 +81,9 @@ static u32 state(struct portown_port *port)
 {
 	u32 s;
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	s = portown_port_state(port);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	return s;
 }
 
@@ -69,9 +92,9 @@ static void open_as(struct kunit *test, struct portown_port *port, void *file,
 {
 	int ret;
 
-	spin_lock(&portown_lock);
-	ret = portown_port_open(port, file, who, O_RDWR, GFP_ATOMIC);
-	spin_unlock(&portown_lock);
+	mutex_lock(&portown_lock);
+	ret = portown_port_open(port, file, who, O_RDWR);
+	mutex_unlock(&portown_lock);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 }
 
@@ -79,9 +102,9 @@ static bool close_file(struct portown_port *port, void *file)
 {
 	bool ended;
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	ended = portown_port_close(port, file, NULL);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	return ended;
 }
 
@@ -89,9 +112,9 @@ static int claim_as(struct portown_port *port, void *file, struct portown_who *w
 {
 	int ret;
 
-	spin_lock(&portown_lock);
-	ret = portown_port_claim(port, file, who);
-	spin_unlock(&portown_lock);
+	mutex_lock(&portown_lock);
+	ret = portown_port_claim(port, file, who, false);
+	mutex_unlock(&portown_lock);
 	return ret;
 }
 
@@ -103,7 +126,7 @@ static void registry_lookup_and_add(struct kunit *test)
 	p = portown_port_lookup(TEST_DEVT(1));
 	KUNIT_EXPECT_PTR_EQ(test, p, t->port);
 	portown_port_put(p);
-	p = portown_port_find_or_add(TEST_DEVT(1), "ignored", GFP_KERNEL);
+	p = add_port(TEST_DEVT(1), "ignored");
 	KUNIT_EXPECT_PTR_EQ(test, p, t->port);
 	KUNIT_EXPECT_STREQ(test, p->name, "ttyTEST1");
 	portown_port_put(p);
@@ -123,11 +146,11 @@ static void registry_state_machine(struct kunit *test)
 	open_as(test, port, &t->files[1], &t->b);	/* a root open past the claim */
 	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLAIMED);
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	portown_port_hangup(port, NULL);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_HUNGUP);
-	KUNIT_EXPECT_FALSE(test, port->claimed);
+	KUNIT_EXPECT_FALSE(test, claimed(port));
 	KUNIT_EXPECT_EQ(test, port->counters.hangups, 1ULL);
 
 	close_file(port, &t->files[0]);
@@ -157,9 +180,9 @@ static void registry_holder_bookkeeping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 3U);
 	KUNIT_EXPECT_EQ(test, port->counters.opens, 3ULL);
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, &flags));
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->b.pid);	/* the earliest */
 	KUNIT_EXPECT_EQ(test, flags, (unsigned int)O_RDWR);
 	portown_who_put(&owner);
@@ -169,9 +192,9 @@ static void registry_holder_bookkeeping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 2U);
 	KUNIT_EXPECT_EQ(test, port->counters.closes, 1ULL);
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, NULL));
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->a.pid);
 	portown_who_put(&owner);
 
@@ -180,16 +203,26 @@ static void registry_holder_bookkeeping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 2U);
 	KUNIT_EXPECT_EQ(test, port->nr_live, 2U);
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	portown_port_hangup(port, NULL);
 	KUNIT_EXPECT_FALSE(test, portown_port_owner(port, &owner, NULL));
 	KUNIT_EXPECT_NULL(test, owner.pid);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_EQ(test, port->nr_live, 0U);
 	close_file(port, &t->files[1]);
 	close_file(port, &t->files[2]);
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 0U);
 	KUNIT_EXPECT_TRUE(test, list_empty(&port->holders));
+}
+
+static int release_as(struct portown_port *port, void *file, struct portown_who *who)
+{
+	int ret;
+
+	mutex_lock(&portown_lock);
+	ret = portown_port_release(port, who->pid, file, who);
+	mutex_unlock(&portown_lock);
+	return ret;
 }
 
 static void registry_claim_rules(struct kunit *test)
@@ -206,15 +239,13 @@ static void registry_claim_rules(struct kunit *test)
 	/* another process holds it: refused, and counted */
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -EBUSY);
 	KUNIT_EXPECT_EQ(test, port->counters.denials, 1ULL);
-	KUNIT_EXPECT_FALSE(test, port->claimed);
+	KUNIT_EXPECT_FALSE(test, claimed(port));
 
 	close_file(port, &t->files[1]);
-	/* a descriptor opened by another process, inherited by the claimer */
+	/* a descriptor opened by another process, passed to the claimer */
 	open_as(test, port, &t->files[2], &t->b);
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[2], &t->a), 0);
-	spin_lock(&portown_lock);
-	KUNIT_EXPECT_EQ(test, portown_port_release(port, t->a.pid, &t->a), 0);
-	spin_unlock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, release_as(port, NULL, &t->a), 0);
 	close_file(port, &t->files[2]);
 
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
@@ -223,20 +254,20 @@ static void registry_claim_rules(struct kunit *test)
 
 	/* an open past the claim is marked; its claim is refused */
 	open_as(test, port, &t->files[1], &t->b);
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	h = portown_port_holder(port, &t->files[1]);
 	KUNIT_EXPECT_TRUE(test, h && h->privileged);
-	KUNIT_EXPECT_EQ(test, portown_port_release(port, t->b.pid, &t->b), -EPERM);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, release_as(port, &t->files[1], &t->b), -EPERM);
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[1], &t->b), -EBUSY);
 	KUNIT_EXPECT_EQ(test, port->counters.denials, 2ULL);
 
-	spin_lock(&portown_lock);
-	port->claim_excl = true;
-	KUNIT_EXPECT_EQ(test, portown_port_release(port, t->a.pid, &t->a), 1);
-	KUNIT_EXPECT_EQ(test, portown_port_release(port, t->a.pid, &t->a), -ENOENT);
+	/* whoever holds the claim's descriptor may release it */
+	KUNIT_EXPECT_EQ(test, release_as(port, &t->files[0], &t->b), 0);
+	KUNIT_EXPECT_EQ(test, release_as(port, &t->files[0], &t->a), -ENOENT);
+	mutex_lock(&portown_lock);
 	portown_port_hangup(port, NULL);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	/* a hung-up descriptor cannot claim */
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -EIO);
 
@@ -244,20 +275,46 @@ static void registry_claim_rules(struct kunit *test)
 	close_file(port, &t->files[1]);
 }
 
-static void registry_claim_ends_on_last_close(struct kunit *test)
+/*
+ * A claim belongs to the descriptor it was made through: it ends when
+ * that one is released, even while the claimer holds another.  The
+ * exclusive bit it set is to be cleared exactly once.
+ */
+static void registry_claim_ends_with_its_descriptor(struct kunit *test)
 {
 	struct registry_test *t = test->priv;
 	struct portown_port *port = t->port;
+	struct portown_claim *claim;
+	int ret;
 
 	open_as(test, port, &t->files[0], &t->a);
 	open_as(test, port, &t->files[1], &t->a);
-	KUNIT_ASSERT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
-	port->claim_excl = true;	/* as if the claim had set TTY_EXCLUSIVE */
-	KUNIT_EXPECT_FALSE(test, close_file(port, &t->files[0]));
-	KUNIT_EXPECT_TRUE(test, port->claimed);
-	KUNIT_EXPECT_TRUE(test, close_file(port, &t->files[1]));
-	KUNIT_EXPECT_FALSE(test, port->claimed);
+	mutex_lock(&portown_lock);
+	ret = portown_port_claim(port, &t->files[0], &t->a, true);
+	claim = portown_port_claim_of(port);
+	mutex_unlock(&portown_lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_NOT_NULL(test, claim);
+	KUNIT_EXPECT_PTR_EQ(test, claim->file, (const void *)&t->files[0]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&claim->excl), 1);
+
+	/* another descriptor of the claimer: the claim stays */
+	KUNIT_EXPECT_FALSE(test, close_file(port, &t->files[1]));
+	KUNIT_EXPECT_TRUE(test, claimed(port));
+	/* its own: the claim ends, and the caller clears the bit */
+	KUNIT_EXPECT_TRUE(test, close_file(port, &t->files[0]));
+	KUNIT_EXPECT_FALSE(test, claimed(port));
 	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLOSED);
+
+	/* a claim whose bit a probe handler already let go: nothing to clear */
+	open_as(test, port, &t->files[2], &t->a);
+	mutex_lock(&portown_lock);
+	ret = portown_port_claim(port, &t->files[2], &t->a, true);
+	atomic_set(&portown_port_claim_of(port)->excl, 0);
+	mutex_unlock(&portown_lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, close_file(port, &t->files[2]));
+	KUNIT_EXPECT_FALSE(test, claimed(port));
 }
 
 static void registry_history_wraps(struct kunit *test)
@@ -275,9 +332,9 @@ static void registry_history_wraps(struct kunit *test)
 		open_as(test, port, &t->files[0], &t->a);
 		close_file(port, &t->files[0]);
 	}
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	n = portown_port_history(port, h, PORTOWN_HISTORY_LEN);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)PORTOWN_HISTORY_LEN);
 	KUNIT_EXPECT_EQ(test, port->seq, 40ULL);
 	for (i = 0; i < n; i++) {
@@ -291,9 +348,9 @@ static void registry_history_wraps(struct kunit *test)
 	}
 
 	/* less room than events: the oldest come first, the count is whole */
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	n = portown_port_history(port, h, 2);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_EQ(test, n, (unsigned int)PORTOWN_HISTORY_LEN);
 	KUNIT_EXPECT_EQ(test, h[0].seq, 9ULL);
 	KUNIT_EXPECT_EQ(test, h[1].seq, 10ULL);
@@ -372,55 +429,55 @@ static void registry_gone_then_retired(struct kunit *test)
 	struct registry_test *t = test->priv;
 	struct portown_port *port = t->port, *other;
 	struct portown_who owner;
-	bool done, retired;
+	bool done, retired, excl = false;
 
 	open_as(test, port, &t->files[0], &t->a);
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	portown_port_hangup(port, NULL);
-	done = portown_port_gone(port, NULL);
+	done = portown_port_gone(port, NULL, &excl);
 	retired = portown_port_retire_if_done(port);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_FALSE(test, done);		/* a holder remains */
 	KUNIT_EXPECT_FALSE(test, retired);
 	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_GONE);
-	KUNIT_EXPECT_FALSE(test, port->claimed);
+	KUNIT_EXPECT_FALSE(test, claimed(port));
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -ENODEV);
 
 	/* the holder of the dead descriptor is named as owner */
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, NULL));
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->a.pid);
 	portown_who_put(&owner);
 
 	/* a second removal changes nothing */
-	spin_lock(&portown_lock);
-	portown_port_gone(port, NULL);
-	spin_unlock(&portown_lock);
+	mutex_lock(&portown_lock);
+	portown_port_gone(port, NULL, &excl);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_EQ(test, port->history[(port->seq - 1) % PORTOWN_HISTORY_LEN].type,
 			(u32)PORTOWN_EV_GONE);
 
 	close_file(port, &t->files[0]);
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	retired = portown_port_retire_if_done(port);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_TRUE(test, retired);
 	other = portown_port_lookup(TEST_DEVT(1));
 	KUNIT_EXPECT_PTR_EQ(test, other, NULL);
 	portown_port_put(other);
 
 	/* a new device with the same number gets a record of its own */
-	other = portown_port_find_or_add(TEST_DEVT(1), "ttyTEST1", GFP_KERNEL);
+	other = add_port(TEST_DEVT(1), "ttyTEST1");
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	KUNIT_EXPECT_PTR_NE(test, other, port);
 	KUNIT_EXPECT_EQ(test, state(other), PORTOWN_STATE_CLOSED);
 
 	/* removed while closed: done at once */
-	spin_lock(&portown_lock);
-	done = portown_port_gone(other, NULL);
+	mutex_lock(&portown_lock);
+	done = portown_port_gone(other, NULL, &excl);
 	retired = portown_port_retire_if_done(other);
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	KUNIT_EXPECT_TRUE(test, done);
 	KUNIT_EXPECT_TRUE(test, retired);
 	portown_port_remove(other);
@@ -432,7 +489,7 @@ static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_state_machine),
 	KUNIT_CASE(registry_holder_bookkeeping),
 	KUNIT_CASE(registry_claim_rules),
-	KUNIT_CASE(registry_claim_ends_on_last_close),
+	KUNIT_CASE(registry_claim_ends_with_its_descriptor),
 	KUNIT_CASE(registry_history_wraps),
 	KUNIT_CASE(registry_ident_translation),
 	KUNIT_CASE(registry_ident_of_exited_process),

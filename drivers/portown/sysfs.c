@@ -2,10 +2,15 @@
 /*
  * portown - /sys/class/portown, one directory per tracked port.
  *
- * Records are created in probe context, where nothing may sleep; their
- * sysfs devices are made by a work item.  Every attribute is read under
- * portown_lock, with pids and uids translated into the reader's
- * namespaces.
+ * Records are created while the tap's events are applied, under
+ * portown_lock; their sysfs devices are made by a work item.  Every
+ * attribute is read under portown_lock (portown_sync_lock(), so that it
+ * reflects every tty event so far).
+ *
+ * A sysfs file answers the same whoever reads it: the files that name
+ * processes (owner_*, holders, shim) are readable by root only and show
+ * pids and uids as the initial namespaces see them.  Other users, and
+ * containers, ask through the ioctls, which know who asks (policy.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,8 +53,16 @@ static ssize_t tap_show(PORTOWN_CLASS_CONST struct class *class,
 }
 static CLASS_ATTR_RO(tap);
 
+static ssize_t tap_missed_show(PORTOWN_CLASS_CONST struct class *class,
+			       PORTOWN_CLASS_CONST struct class_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", portown_tap_missed());
+}
+static CLASS_ATTR_RO(tap_missed);
+
 static struct attribute *portown_class_attrs[] = {
 	&class_attr_tap.attr,
+	&class_attr_tap_missed.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(portown_class);
@@ -64,12 +77,18 @@ static struct portown_port *to_port(struct device *dev)
 	return dev_get_drvdata(dev);
 }
 
+/* An identity as the initial namespaces see it, the same for every reader. */
+static void portown_export_init(const struct portown_who *who, struct portown_ident *id)
+{
+	portown_who_export(who, id, &init_pid_ns, &init_user_ns);
+}
+
 static void portown_export_owner(struct portown_port *port, struct portown_ident *id)
 {
 	struct portown_who owner;
 
 	portown_port_owner(port, &owner, NULL);
-	portown_who_export(&owner, id, task_active_pid_ns(current), current_user_ns());
+	portown_export_init(&owner, id);
 	portown_who_put(&owner);
 }
 
@@ -82,9 +101,9 @@ static ssize_t state_show(struct device *dev, struct device_attribute *attr, cha
 	 * A claim whose process died is ended where the tty is at hand (the
 	 * next open, an ioctl), so that the exclusive bit goes with it.
 	 */
-	spin_lock(&portown_lock);
+	portown_sync_lock();
 	state = portown_port_state(port);
-	spin_unlock(&portown_lock);
+	portown_sync_unlock();
 	return sysfs_emit(buf, "%s\n", portown_state_name(state));
 }
 static DEVICE_ATTR_RO(state);
@@ -96,9 +115,9 @@ static ssize_t portown_owner_show(struct device *dev, char *buf, enum portown_ow
 	struct portown_port *port = to_port(dev);
 	struct portown_ident id;
 
-	spin_lock(&portown_lock);
+	portown_sync_lock();
 	portown_export_owner(port, &id);
-	spin_unlock(&portown_lock);
+	portown_sync_unlock();
 
 	switch (f) {
 	case OWNER_PID:
@@ -121,7 +140,7 @@ static ssize_t _name##_show(struct device *dev, struct device_attribute *attr,	\
 {										\
 	return portown_owner_show(dev, buf, _field);				\
 }										\
-static DEVICE_ATTR_RO(_name)
+static DEVICE_ATTR_ADMIN_RO(_name)
 
 PORTOWN_OWNER_ATTR(owner_pid, OWNER_PID);
 PORTOWN_OWNER_ATTR(owner_uid, OWNER_UID);
@@ -143,27 +162,28 @@ static const char *portown_access(unsigned int f_flags)
 static ssize_t holders_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct portown_port *port = to_port(dev);
+	struct portown_claim *claim;
 	struct portown_holder *h;
 	struct portown_ident id;
 	ssize_t len = 0;
 
-	spin_lock(&portown_lock);
+	portown_sync_lock();
+	claim = portown_port_claim_of(port);
 	list_for_each_entry(h, &port->holders, node) {
-		portown_who_export(&h->who, &id, task_active_pid_ns(current),
-				   current_user_ns());
+		portown_export_init(&h->who, &id);
 		len += sysfs_emit_at(buf, len, "%d %u %llu.%09llu %s%s%s%s%s %s\n",
 				     id.pid, id.uid, id.since_ns / NSEC_PER_SEC,
 				     id.since_ns % NSEC_PER_SEC, portown_access(h->f_flags),
 				     h->f_flags & O_NONBLOCK ? ",nonblock" : "",
 				     h->hungup ? ",hungup" : ",live",
-				     port->claimed && port->claimer.pid == h->who.pid ?
+				     claim && claim->who.pid == h->who.pid ?
 				     ",claimer" : "",
 				     h->privileged ? ",privileged" : "", id.comm);
 	}
-	spin_unlock(&portown_lock);
+	portown_sync_unlock();
 	return len;
 }
-static DEVICE_ATTR_RO(holders);
+static DEVICE_ATTR_ADMIN_RO(holders);
 
 static ssize_t shim_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -171,16 +191,16 @@ static ssize_t shim_show(struct device *dev, struct device_attribute *attr, char
 	struct portown_ident id;
 	bool attached;
 
-	spin_lock(&portown_lock);
+	portown_sync_lock();
 	attached = port->shim_attached;
-	portown_who_export(&port->shim, &id, task_active_pid_ns(current), current_user_ns());
-	spin_unlock(&portown_lock);
+	portown_export_init(&port->shim, &id);
+	portown_sync_unlock();
 	if (!attached)
 		return sysfs_emit(buf, "\n");
 	return sysfs_emit(buf, "%d %u %llu.%09llu %s\n", id.pid, id.uid,
 			  id.since_ns / NSEC_PER_SEC, id.since_ns % NSEC_PER_SEC, id.comm);
 }
-static DEVICE_ATTR_RO(shim);
+static DEVICE_ATTR_ADMIN_RO(shim);
 
 /* "admin 57600" or "driver 9600": whose baseline, and its output speed. */
 static ssize_t baseline_show(struct device *dev, struct device_attribute *attr, char *buf)
@@ -189,11 +209,10 @@ static ssize_t baseline_show(struct device *dev, struct device_attribute *attr, 
 	struct ktermios k;
 	bool admin, known;
 
-	spin_lock(&portown_lock);
-	admin = port->baseline_set;
+	portown_sync_lock();
+	admin = portown_port_baseline(port, &k);
 	known = admin || port->have_driver_termios;
-	k = admin ? port->baseline : port->driver_termios;
-	spin_unlock(&portown_lock);
+	portown_sync_unlock();
 	if (!known)
 		return sysfs_emit(buf, "\n");
 	return sysfs_emit(buf, "%s %u\n", admin ? "admin" : "driver", tty_termios_baud_rate(&k));
@@ -213,9 +232,9 @@ static ssize_t counter_show(struct device *dev, struct device_attribute *attr, c
 	struct portown_port *port = to_port(dev);
 	u64 v;
 
-	spin_lock(&portown_lock);
+	portown_sync_lock();
 	v = *(const u64 *)((const char *)&port->counters + ca->offset);
-	spin_unlock(&portown_lock);
+	portown_sync_unlock();
 	return sysfs_emit(buf, "%llu\n", v);
 }
 
@@ -271,28 +290,43 @@ static DEFINE_MUTEX(portown_sysfs_mutex);
  * @port: the record
  * @tty_dev: the tty's device, for the "device" link, or NULL
  *
- * Context: any; does not sleep.
+ * Context: caller holds portown_lock; does not sleep.
  */
 void portown_sysfs_update(struct portown_port *port, struct device *tty_dev)
 {
-	spin_lock(&portown_lock);
-	if (port->retired) {		/* on its way out: nothing to add */
-		spin_unlock(&portown_lock);
+	lockdep_assert_held(&portown_lock);
+	if (port->retired)		/* on its way out: nothing to add */
 		return;
-	}
 	if (!port->tty_dev && tty_dev)
 		port->tty_dev = get_device(tty_dev);
 	port->sysfs_wanted = true;
-	spin_unlock(&portown_lock);
 	if (READ_ONCE(portown_sysfs_live))
 		schedule_work(&portown_sysfs_work);
+}
+
+/**
+ * portown_sysfs_relink() - a port's device is back under its number
+ * @port: the record, marked gone until now
+ * @tty_dev: the tty's new device
+ *
+ * The "device" link goes from the removed device to @tty_dev.
+ *
+ * Context: caller holds portown_lock; does not sleep.
+ */
+void portown_sysfs_relink(struct portown_port *port, struct device *tty_dev)
+{
+	lockdep_assert_held(&portown_lock);
+	put_device(port->new_tty_dev);
+	port->new_tty_dev = get_device(tty_dev);
+	port->unlink = true;
+	portown_sysfs_tidy();
 }
 
 static struct portown_port *portown_next_without_dev(void)
 {
 	struct portown_port *port, *found = NULL;
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	list_for_each_entry(port, portown_registry_ports(), node) {
 		if (port->sysfs_wanted && !port->dev && !port->dev_failed &&
 		    !port->gone && !port->retired) {
@@ -301,35 +335,48 @@ static struct portown_port *portown_next_without_dev(void)
 			break;
 		}
 	}
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	return found;
 }
 
 /*
- * A record whose device was removed: its "device" link is to go, and, once
- * it is retired, its directory and its place in the registry.
+ * What the tidy work is to do about one record: its "device" link goes
+ * from @old to @new (either may be NULL), and, once it is retired, its
+ * directory and its place in the registry go.
  */
-static struct portown_port *portown_next_to_tidy(bool *retired, struct device **dev,
-						 struct device **tty_dev)
+struct portown_tidy {
+	bool retired;
+	struct device *dev;
+	struct device *old;
+	struct device *new;
+};
+
+static struct portown_port *portown_next_to_tidy(struct portown_tidy *t)
 {
 	struct portown_port *port, *found = NULL;
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	list_for_each_entry(port, portown_registry_ports(), node) {
 		if (!port->unlink && !port->retired)
 			continue;
 		found = port;
 		kref_get(&port->kref);
-		*retired = port->retired;
-		*dev = port->dev;
-		*tty_dev = port->tty_dev;
-		port->tty_dev = NULL;
+		t->retired = port->retired;
+		t->dev = port->dev;
+		t->old = port->tty_dev;		/* the record's reference, now ours */
+		if (t->retired) {
+			put_device(port->new_tty_dev);
+			port->new_tty_dev = NULL;
+		}
+		port->tty_dev = port->new_tty_dev;	/* with its reference */
+		port->new_tty_dev = NULL;
+		t->new = get_device(port->tty_dev);	/* ours, while we link */
 		port->unlink = false;
 		if (port->retired)
 			WRITE_ONCE(port->dev, NULL);
 		break;
 	}
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	return found;
 }
 
@@ -338,24 +385,28 @@ static void portown_name_freed(const char *name)
 {
 	struct portown_port *port;
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	list_for_each_entry(port, portown_registry_ports(), node)
 		if (port->dev_failed && !strcmp(port->name, name))
 			port->dev_failed = false;
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 }
 
 static void portown_tidy(void)
 {
-	struct device *dev, *tty_dev;
 	struct portown_port *port;
-	bool retired;
+	struct portown_tidy t;
+	struct device *dev;
 
-	while ((port = portown_next_to_tidy(&retired, &dev, &tty_dev))) {
-		if (dev && tty_dev)
+	while ((port = portown_next_to_tidy(&t))) {
+		dev = t.dev;
+		if (dev && t.old)
 			sysfs_remove_link(&dev->kobj, "device");
-		put_device(tty_dev);
-		if (retired) {
+		put_device(t.old);
+		if (dev && t.new && sysfs_create_link(&dev->kobj, &t.new->kobj, "device"))
+			pr_warn("%s: cannot link its sysfs directory to the tty\n", port->name);
+		put_device(t.new);
+		if (t.retired) {
 			if (dev) {
 				device_unregister(dev);
 				portown_port_put(port);		/* the device's reference */
@@ -370,8 +421,9 @@ static void portown_tidy(void)
 /**
  * portown_sysfs_tidy() - clean up after removed devices
  *
- * Removes the "device" links of ports whose device is gone and the
- * directories of retired records, which then leave the registry.
+ * Removes the "device" links of ports whose device is gone (making them
+ * anew for a device that came back) and the directories of retired
+ * records, which then leave the registry.
  *
  * Context: any; does not sleep.
  */
@@ -416,7 +468,8 @@ static DECLARE_WORK(portown_notify_work, portown_notify_workfn);
  * @port: the record
  *
  * Wakes poll() on its state file and sends a change uevent, from a work
- * item: this is called under portown_lock, from probe handlers too.
+ * item: this is called under portown_lock, which may be held under a tty
+ * lock or a line discipline's semaphore.
  * The work holds its own reference on the record it announces, and
  * announces nothing on a device being removed (portown_sysfs_mutex).
  *
@@ -435,7 +488,7 @@ static struct portown_port *portown_next_to_notify(u32 *state)
 {
 	struct portown_port *port, *found = NULL;
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	list_for_each_entry(port, portown_registry_ports(), node) {
 		if (port->notify) {
 			port->notify = false;
@@ -445,7 +498,7 @@ static struct portown_port *portown_next_to_notify(u32 *state)
 			break;
 		}
 	}
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	return found;
 }
 
@@ -502,15 +555,15 @@ static struct portown_port *portown_next_with_sysfs(void)
 {
 	struct portown_port *port, *found = NULL;
 
-	spin_lock(&portown_lock);
+	mutex_lock(&portown_lock);
 	list_for_each_entry(port, portown_registry_ports(), node) {
-		if (port->dev || port->tty_dev) {
+		if (port->dev || port->tty_dev || port->new_tty_dev) {
 			found = port;
 			kref_get(&port->kref);
 			break;
 		}
 	}
-	spin_unlock(&portown_lock);
+	mutex_unlock(&portown_lock);
 	return found;
 }
 
@@ -535,10 +588,12 @@ void portown_sysfs_exit(void)
 			WRITE_ONCE(port->dev, NULL);
 			portown_port_put(port);		/* the device's reference */
 		}
-		spin_lock(&portown_lock);
+		mutex_lock(&portown_lock);
 		tty_dev = port->tty_dev;
 		port->tty_dev = NULL;
-		spin_unlock(&portown_lock);
+		put_device(port->new_tty_dev);
+		port->new_tty_dev = NULL;
+		mutex_unlock(&portown_lock);
 		put_device(tty_dev);
 		portown_port_put(port);
 	}

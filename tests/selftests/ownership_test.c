@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -566,16 +567,18 @@ TEST_F(own, identity_across_pid_namespace)
 			if (ioctl(ctl, PORTOWN_IOC_INFO, &in) || in.owner.pid != 0 ||
 			    in.state != PORTOWN_STATE_OPEN)
 				bad |= 2;
+			/* sysfs answers alike for all: in the initial namespaces */
 			snprintf(path, sizeof(path), "/sys/class/portown/%s/owner_pid",
 				 self->name);
 			wait_for_path(path, 2000);	/* made by a work item */
-			if (read_text(path, buf, sizeof(buf)) || strcmp(buf, "1"))
+			if (read_text(path, buf, sizeof(buf)) || !strcmp(buf, "1"))
 				bad |= 4;
-			wait_for_path("/sys/class/portown/ttyS2/owner_pid", 2000);
-			if (read_text("/sys/class/portown/ttyS2/owner_pid", buf, sizeof(buf)) ||
-			    strcmp(buf, "0"))
-				bad |= 8;
 			write(res[1], &bad, sizeof(bad));
+			write(res[1], buf, sizeof(buf));
+			wait_for_path("/sys/class/portown/ttyS2/owner_pid", 2000);
+			if (read_text("/sys/class/portown/ttyS2/owner_pid", buf, sizeof(buf)))
+				snprintf(buf, sizeof(buf), "unreadable");
+			write(res[1], buf, sizeof(buf));
 			read(sync[0], &c, 1);	/* hold until the parent looked */
 			_exit(bad);
 		}
@@ -586,6 +589,12 @@ TEST_F(own, identity_across_pid_namespace)
 	self->extra2 = inner;
 	ASSERT_EQ(sizeof(status), read(res[0], &status, sizeof(status)));
 	EXPECT_EQ(0, status) TH_LOG("namespace view failed: mask %#x", status);
+	ASSERT_EQ(sizeof(buf), read(res[0], buf, sizeof(buf)));
+	snprintf(path, sizeof(path), "%d", inner);
+	EXPECT_STREQ(path, buf);
+	ASSERT_EQ(sizeof(buf), read(res[0], buf, sizeof(buf)));
+	snprintf(path, sizeof(path), "%d", getpid());
+	EXPECT_STREQ(path, buf);
 	ASSERT_EQ(0, info_of(self, &info));
 	EXPECT_EQ(inner, info.owner.pid);
 	EXPECT_STREQ("nsholder", info.owner.comm);
@@ -600,8 +609,9 @@ TEST_F(own, identity_across_pid_namespace)
 }
 
 /*
- * A reader in a user namespace where uid 1000 is its root sees the holder
- * of uid 1000 as 0, and a root holder, unmapped there, as the overflow uid.
+ * A reader in a user namespace where uid 1000 is its root sees, through
+ * the ioctl, the holder of uid 1000 as 0; sysfs shows the initial
+ * namespace's uids to every reader that may read it.
  */
 TEST_F(own, uid_in_reader_user_namespace)
 {
@@ -631,10 +641,11 @@ TEST_F(own, uid_in_reader_user_namespace)
 		snprintf(path, sizeof(path), "%s/owner_uid", self->sys);
 		wait_for_path(path, 2000);
 		wait_for_path("/sys/class/portown/ttyS2/owner_uid", 2000);
-		if (read_text(path, buf, sizeof(buf)) || strcmp(buf, "0"))
+		/* sysfs answers alike for all: in the initial namespaces */
+		if (read_text(path, buf, sizeof(buf)) || strcmp(buf, "1000"))
 			bad |= 1;
 		if (read_text("/sys/class/portown/ttyS2/owner_uid", buf, sizeof(buf)) ||
-		    strcmp(buf, "65534"))
+		    strcmp(buf, "0"))
 			bad |= 2;
 		in.dev_major = self->major;
 		in.dev_minor = self->minor;
@@ -879,7 +890,10 @@ TEST_F(own, event_stream_orders_polls_and_reports_overflow)
 	}
 	EXPECT_EQ(0, poll(&p, 1, 0));
 
-	/* 300 events into a queue of 256: the rest is counted, after them */
+	/*
+	 * 300 events, and the log keeps 256: the reader learns first that it
+	 * lost the oldest 44, then reads the newest 256, in order.
+	 */
 	for (i = 0; i < 150; i++) {
 		ASSERT_EQ(0, agent_do(&self->a, 'o'));
 		ASSERT_EQ(0, agent_do(&self->a, 'c'));
@@ -890,10 +904,57 @@ TEST_F(own, event_stream_orders_polls_and_reports_overflow)
 			break;
 	}
 	ASSERT_EQ(257, n);
-	for (i = 1; i < 256; i++)
+	EXPECT_EQ(PORTOWN_EV_OVERFLOW, evs[0].type);
+	EXPECT_EQ(44, evs[0].seq);
+	for (i = 2; i < 257; i++)
 		EXPECT_EQ(evs[i - 1].seq + 1, evs[i].seq);
-	EXPECT_EQ(PORTOWN_EV_OVERFLOW, evs[256].type);
-	EXPECT_EQ(44, evs[256].seq);
+	EXPECT_EQ(PORTOWN_EV_OPEN, evs[1].type);
+	EXPECT_EQ(PORTOWN_EV_CLOSE, evs[256].type);
+	close(ev);
+}
+
+/* A read() that faults takes nothing: what was not copied is read next. */
+TEST_F(own, event_stream_loses_nothing_on_a_fault)
+{
+	struct portown_event *page, evs[8];
+	long psz = sysconf(_SC_PAGESIZE);
+	char *nowhere;
+	char *map;
+	int ev, i;
+	ssize_t got;
+
+	ev = open("/dev/portown", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(ev, 0);
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "holdprog", test_tty()));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, agent_do(&self->a, 'o'));
+		ASSERT_EQ(0, agent_do(&self->a, 'c'));
+	}
+
+	/* no room at all that can be written: EFAULT, and nothing taken */
+	nowhere = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, nowhere);
+	ASSERT_EQ(0, munmap(nowhere, psz));
+	EXPECT_EQ(-1, read(ev, nowhere, sizeof(evs)));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* room for one record before an unmapped page: one record */
+	map = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, munmap(map + psz, psz));
+	page = (struct portown_event *)(map + psz - sizeof(*page));
+	got = read(ev, page, 4 * sizeof(*page));
+	ASSERT_EQ((ssize_t)sizeof(*page), got);
+	EXPECT_EQ(PORTOWN_EV_OPEN, page->type);
+
+	/* the other three follow, in order */
+	got = read(ev, evs, sizeof(evs));
+	ASSERT_EQ(3 * (ssize_t)sizeof(evs[0]), got);
+	EXPECT_EQ(page->seq + 1, evs[0].seq);
+	EXPECT_EQ(PORTOWN_EV_CLOSE, evs[0].type);
+	EXPECT_EQ(PORTOWN_EV_OPEN, evs[1].type);
+	EXPECT_EQ(PORTOWN_EV_CLOSE, evs[2].type);
+	munmap(map, psz);
 	close(ev);
 }
 

@@ -218,7 +218,8 @@ found:
 
 static bool nobody(const struct portown_ident *id)
 {
-	return !id || (id->pid == 0 && id->uid == NOBODY_UID);
+	return !id || (id->pid == 0 && id->uid == NOBODY_UID &&
+		       !(id->flags & PORTOWN_ID_HIDDEN));
 }
 
 static void why_init(struct portown_conflict *why, const char *name)
@@ -428,7 +429,7 @@ int portown_wait(const char *port, int timeout_ms)
  * the buffer until everything the kernel has fits.
  */
 static int fetch(unsigned long req, void *arg, __u32 *count, __u64 *ptr,
-		 size_t size, void **out, size_t *nr)
+		 __u32 *written, size_t size, void **out, size_t *nr)
 {
 	size_t room = FETCH_ROOM;
 	void *buf;
@@ -448,7 +449,8 @@ static int fetch(unsigned long req, void *arg, __u32 *count, __u64 *ptr,
 		}
 		if (*count <= room) {
 			*out = buf;
-			*nr = *count;
+			/* a module before "written" left it 0: all were written */
+			*nr = *written ? *written : *count;
 			return 0;
 		}
 		/* it grew: ask again, with some slack for more growth */
@@ -512,7 +514,7 @@ int portown_holders(const char *port, struct portown_ident **holders,
 	h.dev_major = major;
 	h.dev_minor = minor;
 	h.entry_size = sizeof(**holders);
-	return fetch(PORTOWN_IOC_HOLDERS, &h, &h.count, &h.holders,
+	return fetch(PORTOWN_IOC_HOLDERS, &h, &h.count, &h.holders, &h.written,
 		     sizeof(**holders), (void **)holders, count);
 }
 
@@ -535,7 +537,7 @@ int portown_history(const char *port, struct portown_event **events,
 	h.dev_major = major;
 	h.dev_minor = minor;
 	h.entry_size = sizeof(**events);
-	return fetch(PORTOWN_IOC_HISTORY, &h, &h.count, &h.events,
+	return fetch(PORTOWN_IOC_HISTORY, &h, &h.count, &h.events, &h.written,
 		     sizeof(**events), (void **)events, count);
 }
 
@@ -550,7 +552,7 @@ int portown_list(struct portown_list_entry **ports, size_t *count)
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l);
 	l.entry_size = sizeof(**ports);
-	return fetch(PORTOWN_IOC_LIST, &l, &l.count, &l.ports,
+	return fetch(PORTOWN_IOC_LIST, &l, &l.count, &l.ports, &l.written,
 		     sizeof(**ports), (void **)ports, count);
 }
 
@@ -632,6 +634,9 @@ int portown_format_ident(char *buf, size_t len,
 
 	if (nobody(id))
 		return snprintf(buf, len, "nobody");
+	if (id->flags & PORTOWN_ID_HIDDEN)
+		return snprintf(buf, len,
+				"a process of another user (not shown: you may not use the port)");
 	/* no control characters in a message meant for a terminal */
 	for (i = 0; i < PORTOWN_COMM_LEN && id->comm[i]; i++) {
 		c = id->comm[i];

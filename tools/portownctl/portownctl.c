@@ -144,7 +144,7 @@ static int need_portown(const char *port)
 
 static bool nobody(const struct portown_ident *id)
 {
-	return id->pid == 0 && id->uid == NOBODY_UID;
+	return id->pid == 0 && id->uid == NOBODY_UID && !(id->flags & PORTOWN_ID_HIDDEN);
 }
 
 /* A process name fit for a terminal: control characters become '?'. */
@@ -159,6 +159,14 @@ static const char *comm_text(char *buf, const char *comm)
 	}
 	buf[i] = '\0';
 	return i ? buf : "-";
+}
+
+/* The name of an identity for a terminal, "(hidden)" when it may not be shown. */
+static const char *ident_comm(char *buf, const struct portown_ident *id)
+{
+	if (id->flags & PORTOWN_ID_HIDDEN)
+		return "(hidden)";
+	return comm_text(buf, id->comm);
 }
 
 static void counters(const struct portown_counters *c,
@@ -177,10 +185,12 @@ static void holder_flags(char *buf, size_t len, const struct portown_ident *id)
 {
 	static const char * const mode[] = { "ro", "wo", "rw", "??" };
 
-	snprintf(buf, len, "%s,%s%s%s", mode[id->open_flags & O_ACCMODE],
+	snprintf(buf, len, "%s,%s%s%s%s",
+		 id->flags & PORTOWN_ID_HIDDEN ? "?" : mode[id->open_flags & O_ACCMODE],
 		 id->flags & PORTOWN_ID_HUNGUP ? "hungup" : "live",
 		 id->flags & PORTOWN_ID_CLAIMER ? ",claimer" : "",
-		 id->flags & PORTOWN_ID_PRIVILEGED ? ",privileged" : "");
+		 id->flags & PORTOWN_ID_PRIVILEGED ? ",privileged" : "",
+		 id->flags & PORTOWN_ID_HIDDEN ? ",hidden" : "");
 }
 
 static void full_time(char *buf, size_t len, unsigned long long ns)
@@ -262,6 +272,8 @@ static void json_ident(const struct portown_ident *id, bool holder)
 	printf("{\"pid\":%d,\"uid\":%u,", id->pid, id->uid);
 	json_key("comm", id->comm, PORTOWN_COMM_LEN);
 	printf(",\"since_ns\":%llu", (unsigned long long)id->since_ns);
+	if (id->flags & PORTOWN_ID_HIDDEN)
+		fputs(",\"hidden\":true", stdout);
 	if (holder) {
 		printf(",\"open_flags\":%u,\"flags\":[", id->open_flags);
 		holder_flags(flags, sizeof(flags), id);
@@ -464,7 +476,7 @@ static void print_rows(const struct row *rows, size_t nr)
 		portown_format_time(since, sizeof(since), o->since_ns);
 		printf("%-*s %-7s %-*s %7s %6s %-*s %u\n", wport,
 		       rows[i].info.name, portown_state_name(rows[i].info.state),
-		       wowner, comm_text(comm, o->comm), pid, uid, wsince,
+		       wowner, ident_comm(comm, o), pid, uid, wsince,
 		       since, rows[i].info.nr_holders);
 	}
 }
@@ -549,7 +561,7 @@ static int cmd_who(const char *port, char **argv, const struct opts *o)
 {
 	struct portown_ident *h = NULL;
 	struct portown_info info;
-	char text[PORTOWN_MSG_LEN], flags[64], since[32];
+	char text[PORTOWN_MSG_LEN], flags[64], since[32], pid[16], uid[16];
 	char comm[PORTOWN_COMM_LEN + 1];
 	unsigned long long v[ARRAY_SIZE(counter_names)];
 	size_t nr = 0, i;
@@ -604,8 +616,10 @@ static int cmd_who(const char *port, char **argv, const struct opts *o)
 	for (i = 0; i < nr; i++) {
 		holder_flags(flags, sizeof(flags), &h[i]);
 		portown_format_time(since, sizeof(since), h[i].since_ns);
-		printf("  %7d %6u %-*s %-24s %s\n", h[i].pid, h[i].uid, w,
-		       since, flags, comm_text(comm, h[i].comm));
+		snprintf(pid, sizeof(pid), h[i].pid > 0 ? "%d" : "-", h[i].pid);
+		snprintf(uid, sizeof(uid), h[i].uid != NOBODY_UID ? "%u" : "-", h[i].uid);
+		printf("  %7s %6s %-*s %-24s %s\n", pid, uid, w,
+		       since, flags, ident_comm(comm, &h[i]));
 	}
 	free(h);
 	return done(0);
@@ -914,7 +928,7 @@ static void print_event(const struct portown_event *ev, bool with_port)
 		printf("%-23s %6llu %-7s", when, (unsigned long long)ev->seq,
 		       portown_event_name(ev->type));
 	printf(" %-7s %7s %6s %s%s\n", portown_state_name(ev->state), pid, uid,
-	       comm_text(comm, ev->who.comm),
+	       ident_comm(comm, &ev->who),
 	       ev->who.flags & PORTOWN_ID_EXCL ? " (had TIOCEXCL, cleared)" : "");
 }
 

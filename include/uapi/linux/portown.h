@@ -37,6 +37,11 @@
 #define PORTOWN_ID_PRIVILEGED	(1U << 2)	/* opened past a claim (root) */
 /* in a reinit event: the port was exclusive (TIOCEXCL) at the hangup */
 #define PORTOWN_ID_EXCL		(1U << 3)
+/*
+ * the caller may not see who this is (see "Who may see whom" in the
+ * documentation): pid 0, uid (__u32)-1, no name, time or open flags
+ */
+#define PORTOWN_ID_HIDDEN	(1U << 4)
 
 /**
  * struct portown_ident - who holds or owns a port
@@ -115,9 +120,12 @@ struct portown_info {
  * @dev_major: in/out: as in struct portown_info
  * @dev_minor: in/out
  * @count: in: room in @holders, in entries; out: the number of holders,
- *	which may exceed the room (then only that many were written)
+ *	which may exceed the room
  * @entry_size: in: sizeof(struct portown_ident) as the caller knows it
  * @holders: in: user pointer to an array of @count entries
+ * @written: out: the number of entries written, min(room, holders)
+ *	(since size 40)
+ * @__reserved: must be zero
  */
 struct portown_holders {
 	__u32 size;
@@ -127,9 +135,12 @@ struct portown_holders {
 	__u32 count;
 	__u32 entry_size;
 	__u64 holders;
+	__u32 written;
+	__u32 __reserved;
 };
 
 #define PORTOWN_HOLDERS_SIZE_VER0	32
+#define PORTOWN_HOLDERS_SIZE_VER1	40
 
 /**
  * struct portown_wait - wait until a port can be claimed
@@ -174,10 +185,14 @@ struct portown_list_entry {
 /**
  * struct portown_list - the ports portown tracks
  * @size: in: sizeof(struct portown_list)
- * @count: in: room in @ports, in entries; out: the number of ports
+ * @count: in: room in @ports, in entries; out: the number of ports,
+ *	which may exceed the room
  * @entry_size: in: sizeof(struct portown_list_entry) as the caller knows it
  * @__reserved: must be zero
  * @ports: in: user pointer to an array of @count entries
+ * @written: out: the number of entries written, min(room, ports)
+ *	(since size 32)
+ * @__reserved2: must be zero
  */
 struct portown_list {
 	__u32 size;
@@ -185,9 +200,12 @@ struct portown_list {
 	__u32 entry_size;
 	__u32 __reserved;
 	__u64 ports;
+	__u32 written;
+	__u32 __reserved2;
 };
 
 #define PORTOWN_LIST_SIZE_VER0	24
+#define PORTOWN_LIST_SIZE_VER1	32
 
 /* Event types: struct portown_event.type */
 #define PORTOWN_EV_OPEN		1	/* a descriptor was opened */
@@ -230,9 +248,13 @@ struct portown_event {
  * @fd: in: as in struct portown_info
  * @dev_major: in/out: as in struct portown_info
  * @dev_minor: in/out
- * @count: in: room in @events; out: events available (oldest first)
+ * @count: in: room in @events; out: events available (oldest first),
+ *	which may exceed the room
  * @entry_size: in: sizeof(struct portown_event) as the caller knows it
  * @events: in: user pointer to an array of @count entries
+ * @written: out: the number of entries written, min(room, events)
+ *	(since size 40)
+ * @__reserved: must be zero
  */
 struct portown_history {
 	__u32 size;
@@ -242,9 +264,12 @@ struct portown_history {
 	__u32 count;
 	__u32 entry_size;
 	__u64 events;
+	__u32 written;
+	__u32 __reserved;
 };
 
 #define PORTOWN_HISTORY_SIZE_VER0	32
+#define PORTOWN_HISTORY_SIZE_VER1	40
 
 /* struct portown_baseline.flags */
 #define PORTOWN_BASELINE_RESET	(1U << 0)	/* SET: back to the driver's settings */

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portown - the port-event tap: probes on the tty core.
+ *
+ * kprobes see every open, close and hangup of every tty, whether or not
+ * the program using it attached the shim:
+ *
+ *   tty_open		(kretprobe) a descriptor joined a tty
+ *   tty_release	(kprobe)    a descriptor's last reference went
+ *   tty_ldisc_hangup	(kprobe)    a hangup, whatever triggered it
+ *   tty_reopen		(kretprobe) an open refused with EBUSY (a denial);
+ *			on entry, a claim whose process is gone lets go of
+ *			the exclusive bit
+ *   tty_unregister_device (kprobe) a tty device was removed (unplug)
+ *
+ * The handlers run with preemption disabled, where a PREEMPT_RT kernel
+ * allows no sleeping lock (spinlock_t is one there) and no allocation.
+ * So a handler does only this:
+ *
+ *  - what must be synchronous with the tty core: atomic bit operations
+ *    on the tty's TTY_EXCLUSIVE bit, and at a hangup the settings reset,
+ *    under termios_rwsem taken with a trylock (safe in atomic context on
+ *    every kernel, see rt_mutex_trylock());
+ *  - reads of the claim and the administrator's baseline, which the
+ *    registry publishes with RCU (portown_port_peek());
+ *  - one entry in a preallocated ring under a raw spinlock, holding a
+ *    pid and possibly a tty reference (atomic increments).
+ *
+ * Everything else, the registry, sysfs and the event stream, happens in
+ * process context when the ring is drained: by a work item the handler
+ * queues, or at once by anyone who reads the registry (track.c's
+ * portown_sync_lock()), so that a query made after an open() returned
+ * always sees that open.  A full ring, or a probe hit the kprobes core
+ * could not serve, is counted (sysfs "tap_missed") and makes the
+ * reconciler look at once.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/cred.h>
+#include <linux/kprobes.h>
+#include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/tty.h>
+#include <linux/tty_driver.h>
+#include <linux/workqueue.h>
+
+#include "portown.h"
+#include "registry.h"
+
+static bool tap = true;
+module_param(tap, bool, 0444);
+MODULE_PARM_DESC(tap, "put the port-event tap on the tty core (default: yes); no: reduced mode");
+
+static unsigned int open_probes = 256;
+module_param(open_probes, uint, 0444);
+MODULE_PARM_DESC(open_probes, "opens in progress at once that the tap follows (default 256); more are counted in tap_missed and found by the reconciler");
+
+static bool portown_tap_on;
+static int portown_tap_err;
+
+/* --- the ring between the handlers and process context ----------------- */
+
+#define PORTOWN_TAP_RING	512
+
+static struct portown_tap_event portown_ring[PORTOWN_TAP_RING];
+static unsigned int portown_ring_head, portown_ring_len;
+static DEFINE_RAW_SPINLOCK(portown_ring_lock);
+static atomic_long_t portown_ring_lost = ATOMIC_LONG_INIT(0);
+static struct work_struct *portown_tap_consumer;
+
+/*
+ * The calling process, without the task lock get_task_comm() takes: a
+ * racing rename can give a mixed name, never an unterminated one.
+ */
+static void portown_tap_who(struct portown_who *who)
+{
+	who->pid = get_task_pid(current, PIDTYPE_TGID);
+	who->uid = current_uid();
+	who->since_ns = ktime_get_real_ns();
+	memcpy(who->comm, current->comm, sizeof(who->comm));
+	who->comm[sizeof(who->comm) - 1] = '\0';
+}
+
+/*
+ * Queue an event about the tty @devt (and @tty, referenced by the entry
+ * when not NULL) for process context.  Any context; never sleeps.
+ */
+static void portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const void *file,
+			     dev_t devt, unsigned int f_flags)
+{
+	struct portown_tap_event *ev;
+	unsigned long irqflags;
+
+	raw_spin_lock_irqsave(&portown_ring_lock, irqflags);
+	if (portown_ring_len == PORTOWN_TAP_RING) {
+		raw_spin_unlock_irqrestore(&portown_ring_lock, irqflags);
+		atomic_long_inc(&portown_ring_lost);
+		portown_reconcile_soon();
+		return;
+	}
+	ev = &portown_ring[(portown_ring_head + portown_ring_len) % PORTOWN_TAP_RING];
+	/*
+	 * An open hung up before its event is queued: decided under the
+	 * ring's lock, so the hangup's own event comes after this one if
+	 * the descriptor was still live here.
+	 */
+	if (type == PORTOWN_TAP_OPEN && tty_hung_up_p((struct file *)file))
+		flags |= PORTOWN_TAP_HUNGUP;
+	ev->type = type;
+	ev->flags = flags;
+	ev->tty = tty ? tty_kref_get(tty) : NULL;
+	ev->file = file;
+	ev->devt = devt;
+	ev->f_flags = f_flags;
+	portown_tap_who(&ev->who);
+	portown_ring_len++;
+	raw_spin_unlock_irqrestore(&portown_ring_lock, irqflags);
+	queue_work(portown_wq, portown_tap_consumer);
+}
+
+/**
+ * portown_tap_pop() - take the oldest events out of the ring
+ * @out: room for @max events; each holds the references the handler took
+ * @max: room in @out
+ *
+ * Context: process context; the caller applies the events in order and
+ * keeps others from popping meanwhile (portown_lock).
+ * Return: the number of events taken.
+ */
+unsigned int portown_tap_pop(struct portown_tap_event *out, unsigned int max)
+{
+	unsigned int n, i;
+
+	raw_spin_lock_irq(&portown_ring_lock);
+	n = min(portown_ring_len, max);
+	for (i = 0; i < n; i++)
+		out[i] = portown_ring[(portown_ring_head + i) % PORTOWN_TAP_RING];
+	portown_ring_head = (portown_ring_head + n) % PORTOWN_TAP_RING;
+	portown_ring_len -= n;
+	raw_spin_unlock_irq(&portown_ring_lock);
+	return n;
+}
+
+/* --- the handlers ------------------------------------------------------ */
+
+/*
+ * The claim on the tty @devt, if any.  Caller is in an RCU read-side
+ * critical section (the handlers are: they run with preemption off).
+ */
+static struct portown_claim *portown_tap_claim(dev_t devt)
+{
+	struct portown_port *port = portown_port_peek(devt);
+
+	return port ? rcu_dereference(port->claim) : NULL;
+}
+
+struct portown_probe_data {
+	void *arg;
+};
+
+static int portown_open_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct portown_probe_data *d = (void *)ri->data;
+
+	d->arg = (void *)regs_get_kernel_argument(regs, 1);	/* struct file * */
+	return 0;
+}
+
+static int portown_open_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct portown_probe_data *d = (void *)ri->data;
+	struct file *file = d->arg;
+	struct tty_struct *tty;
+
+	if ((int)regs_return_value(regs) != 0)	/* an int: the upper half is not defined */
+		return 0;
+	tty = portown_file_tty(file);
+	if (!tty || !portown_tty_tracked(tty) || portown_drop_event())
+		return 0;
+	portown_tap_push(PORTOWN_TAP_OPEN, 0, tty, file, tty_devnum(tty), file->f_flags);
+	return 0;
+}
+
+/*
+ * A descriptor's last reference went.  If the port is claimed through
+ * it, the claim's exclusive bit goes now, before close() returns: the
+ * next opener must not find it.
+ */
+static int portown_release_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct file *file = (void *)regs_get_kernel_argument(regs, 1);
+	struct tty_struct *tty = portown_file_tty(file);
+	struct portown_claim *claim;
+	dev_t devt;
+
+	if (!tty || !portown_tty_tracked(tty) || portown_drop_event())
+		return 0;
+	devt = tty_devnum(tty);
+	rcu_read_lock();
+	claim = portown_tap_claim(devt);
+	if (claim && claim->file == file && atomic_xchg(&claim->excl, 0))
+		clear_bit(TTY_EXCLUSIVE, &tty->flags);
+	rcu_read_unlock();
+	portown_tap_push(PORTOWN_TAP_CLOSE, 0, tty, file, devt, 0);
+	return 0;
+}
+
+/*
+ * A hangup, inside __tty_hangup() with the tty lock held.  Whoever set
+ * it, a hung-up port must not refuse the next opener, and the next user
+ * must not inherit the last one's settings.
+ */
+static int portown_hangup_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct tty_struct *tty = (void *)regs_get_kernel_argument(regs, 0);
+	struct portown_claim *claim;
+	u8 flags = 0;
+
+	if (!portown_tty_tracked(tty) || portown_drop_event())
+		return 0;
+	rcu_read_lock();
+	claim = portown_tap_claim(tty_devnum(tty));
+	if (claim)
+		atomic_set(&claim->excl, 0);	/* the bit goes here */
+	rcu_read_unlock();
+	if (test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags))
+		flags |= PORTOWN_TAP_EXCL;
+	if (portown_reset_hung_up_now(tty))
+		flags |= PORTOWN_TAP_RESET;
+	portown_tap_push(PORTOWN_TAP_HANGUP, flags, tty, NULL, tty_devnum(tty), 0);
+	return 0;
+}
+
+static int portown_unregister_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct tty_driver *driver = (void *)regs_get_kernel_argument(regs, 0);
+	unsigned int index = regs_get_kernel_argument(regs, 1);
+	dev_t devt = MKDEV(driver->major, driver->minor_start) + index;
+	bool known;
+
+	rcu_read_lock();
+	known = portown_port_peek(devt);
+	rcu_read_unlock();
+	if (known && !portown_drop_event())
+		portown_tap_push(PORTOWN_TAP_GONE, 0, NULL, NULL, devt, 0);
+	return 0;
+}
+
+/*
+ * An open of a tty already open, under the tty lock, before the tty core
+ * checks TTY_EXCLUSIVE: a claim whose process has exited lets go of the
+ * bit it set, so that its leftover descriptor (kept by a child) does not
+ * refuse the open.
+ */
+static int portown_reopen_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct portown_probe_data *d = (void *)ri->data;
+	struct tty_struct *tty = (void *)regs_get_kernel_argument(regs, 0);
+	struct portown_claim *claim;
+	bool dead = false;
+
+	d->arg = tty;
+	if (!portown_tty_tracked(tty))
+		return 0;
+	rcu_read_lock();
+	claim = portown_tap_claim(tty_devnum(tty));
+	if (claim && portown_pid_gone(claim->who.pid)) {
+		dead = true;
+		if (atomic_xchg(&claim->excl, 0))
+			clear_bit(TTY_EXCLUSIVE, &tty->flags);
+	}
+	rcu_read_unlock();
+	if (dead)
+		portown_tap_push(PORTOWN_TAP_DEAD_CLAIM, 0, NULL, NULL, tty_devnum(tty), 0);
+	return 0;
+}
+
+static int portown_reopen_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct portown_probe_data *d = (void *)ri->data;
+	struct tty_struct *tty = d->arg;
+
+	if ((int)regs_return_value(regs) == -EBUSY && portown_tty_tracked(tty) &&
+	    !portown_drop_event())
+		portown_tap_push(PORTOWN_TAP_DENY, 0, tty, NULL, tty_devnum(tty), 0);
+	return 0;
+}
+
+/* --- the probes -------------------------------------------------------- */
+
+static struct kretprobe portown_open_probe = {
+	.kp.symbol_name	= "tty_open",
+	.kp.flags	= KPROBE_FLAG_DISABLED,
+	.entry_handler	= portown_open_entry,
+	.handler	= portown_open_return,
+	.data_size	= sizeof(struct portown_probe_data),
+};
+
+static struct kretprobe portown_reopen_probe = {
+	.kp.symbol_name	= "tty_reopen",
+	.kp.flags	= KPROBE_FLAG_DISABLED,
+	.entry_handler	= portown_reopen_entry,
+	.handler	= portown_reopen_return,
+	.data_size	= sizeof(struct portown_probe_data),
+};
+
+static struct kprobe portown_release_probe = {
+	.symbol_name	= "tty_release",
+	.flags		= KPROBE_FLAG_DISABLED,
+	.pre_handler	= portown_release_pre,
+};
+
+static struct kprobe portown_hangup_probe = {
+	.symbol_name	= "tty_ldisc_hangup",
+	.flags		= KPROBE_FLAG_DISABLED,
+	.pre_handler	= portown_hangup_pre,
+};
+
+static struct kprobe portown_unregister_probe = {
+	.symbol_name	= "tty_unregister_device",
+	.flags		= KPROBE_FLAG_DISABLED,
+	.pre_handler	= portown_unregister_pre,
+};
+
+static struct kprobe *portown_kprobes[] = {
+	&portown_release_probe,
+	&portown_hangup_probe,
+	&portown_unregister_probe,
+};
+
+static struct kretprobe *portown_kretprobes[] = {
+	&portown_open_probe,
+	&portown_reopen_probe,
+};
+
+static void portown_tap_unregister(void)
+{
+	unregister_kretprobes(portown_kretprobes, ARRAY_SIZE(portown_kretprobes));
+	unregister_kprobes(portown_kprobes, ARRAY_SIZE(portown_kprobes));
+}
+
+/*
+ * Every probe must be ftrace-based: a breakpoint-based kprobe runs its
+ * handler in int3 context, which the kernel treats as NMI, where not even
+ * a raw spinlock may be taken.
+ */
+static bool portown_tap_ftrace(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(portown_kprobes); i++)
+		if (!kprobe_ftrace(portown_kprobes[i]))
+			return false;
+	for (i = 0; i < ARRAY_SIZE(portown_kretprobes); i++)
+		if (!kprobe_ftrace(&portown_kretprobes[i]->kp))
+			return false;
+	return true;
+}
+
+static int portown_tap_enable(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(portown_kprobes); i++) {
+		ret = enable_kprobe(portown_kprobes[i]);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < ARRAY_SIZE(portown_kretprobes); i++) {
+		ret = enable_kretprobe(portown_kretprobes[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * portown_tap_init() - register the probes
+ * @consumer: the work item that drains the ring; queued after each event
+ *
+ * The probes are registered disabled, checked to be ftrace-based, and
+ * only then enabled.  Without kprobes, or with kprobes that are not
+ * ftrace-based (CONFIG_KPROBES_ON_FTRACE), portown still loads, in a
+ * reduced mode that only sees what passes through the shim and
+ * /dev/portown; it says so in the kernel log and in /sys/class/portown/tap.
+ *
+ * Context: process context, module init, after portown_wq exists.
+ * Return: 0.
+ */
+int portown_tap_init(struct work_struct *consumer)
+{
+	int ret;
+
+	portown_tap_consumer = consumer;
+	if (!tap) {
+		pr_info("tap off (tap=0): reduced mode, only ports using the shim or /dev/portown are seen\n");
+		return 0;
+	}
+
+	/*
+	 * An open blocked waiting for carrier holds its instance throughout;
+	 * tty_reopen() runs under the tty lock and never waits.
+	 */
+	portown_open_probe.maxactive = max(open_probes, 1U);
+	portown_reopen_probe.maxactive = max(64U, 2 * num_possible_cpus());
+	ret = register_kprobes(portown_kprobes, ARRAY_SIZE(portown_kprobes));
+	if (ret)
+		goto err;
+	ret = register_kretprobes(portown_kretprobes, ARRAY_SIZE(portown_kretprobes));
+	if (ret) {
+		unregister_kprobes(portown_kprobes, ARRAY_SIZE(portown_kprobes));
+		goto err;
+	}
+	ret = portown_tap_ftrace() ? portown_tap_enable() : -EOPNOTSUPP;
+	if (ret) {
+		portown_tap_unregister();
+		goto err;
+	}
+	portown_tap_on = true;
+	return 0;
+
+err:
+	portown_tap_err = ret;
+	pr_warn("kprobes on the tty core unavailable (%d): reduced mode, only ports using the shim or /dev/portown are seen\n",
+		ret);
+	return 0;
+}
+
+/**
+ * portown_tap_active() - is the tap on the tty core
+ *
+ * Return: true when the probes are registered and enabled.
+ */
+bool portown_tap_active(void)
+{
+	return portown_tap_on;
+}
+
+/**
+ * portown_tap_exit() - unregister the probes
+ *
+ * Context: process context, module exit.  Returns when no handler runs;
+ * the events still in the ring are left for the caller to drain.
+ */
+void portown_tap_exit(void)
+{
+	if (portown_tap_on) {
+		portown_tap_unregister();
+		portown_tap_on = false;
+	}
+}
+
+/**
+ * portown_tap_status() - describe the tap for sysfs
+ * @buf: a sysfs page
+ *
+ * Return: the length written.
+ */
+ssize_t portown_tap_status(char *buf)
+{
+	if (portown_tap_on)
+		return sysfs_emit(buf, "active\n");
+	if (!tap)
+		return sysfs_emit(buf, "off\n");
+	return sysfs_emit(buf, "unavailable %d\n", portown_tap_err);
+}
+
+/**
+ * portown_tap_missed() - tty events the tap could not record
+ *
+ * Probe hits the kprobes core could not serve (more opens in progress
+ * than open_probes, a probe hit inside another probe's handler) and
+ * events that found the ring full.  The reconciler repairs what they
+ * leave wrong.
+ *
+ * Return: the count since the module was loaded.
+ */
+unsigned long portown_tap_missed(void)
+{
+	unsigned long n = atomic_long_read(&portown_ring_lost);
+	unsigned int i;
+
+	if (!portown_tap_on)
+		return n;
+	for (i = 0; i < ARRAY_SIZE(portown_kprobes); i++)
+		n += portown_kprobes[i]->nmissed;
+	for (i = 0; i < ARRAY_SIZE(portown_kretprobes); i++)
+		n += portown_kretprobes[i]->nmissed + portown_kretprobes[i]->kp.nmissed;
+	return n;
+}
