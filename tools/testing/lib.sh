@@ -271,7 +271,9 @@ choose_accel() {
 # when $3 is "-"), two spare 16550 UARTs for tests on ttyS1 and ttyS2,
 # results on ttyS3 (file $4).  The test bench's hardware, which the VM
 # drives through the host (host_bench): two more 16550s on a PCI card
-# (ttyS4, ttyS5) whose carrier the host can drop, and an FTDI USB-serial
+# (ttyS4, ttyS5) and one on a card of its own (ttyS6, which a test can
+# unbind from its driver alone), whose carrier the host can drop, and an
+# FTDI USB-serial
 # adapter on an xHCI controller that the host can unplug and plug back
 # (its chardev must be an open one, such as a file: QEMU keeps a
 # usb-serial device detached while its chardev is closed, as null's is).
@@ -293,8 +295,9 @@ boot_vm() {
 		-kernel "$image" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 8250.nr_uarts=8 $append" \
 		"${con[@]}" -serial null -serial null -serial "file:$results" \
-		-chardev null,id=dcd0 -chardev null,id=dcd1 \
+		-chardev null,id=dcd0 -chardev null,id=dcd1 -chardev null,id=dcd2 \
 		-device pci-serial-2x,chardev1=dcd0,chardev2=dcd1 \
+		-device pci-serial,chardev=dcd2 \
 		-device qemu-xhci,id=xhci -chardev file,id=usbser0,path=/dev/null \
 		-device usb-serial,id=ftdi0,bus=xhci.0,chardev=usbser0 \
 		-qmp "unix:$qmp,server=on,wait=off" \
@@ -321,7 +324,7 @@ qmp() {
 # The host's half of the test bench: follow the VM's results channel ($1)
 # while QEMU (pid $3) runs and carry out the hardware events the tests ask
 # for with a line "# host: EVENT ARG", through the QEMU monitor ($2):
-#   dcd-drop dcd0|dcd1	the UART's modem lines fall, carrier (DCD) with
+#   dcd-drop dcd0|dcd1|dcd2	the UART's modem lines fall, carrier (DCD) with
 #			them: its chardev becomes one whose TIOCMGET reads
 #			every line low, so QEMU's 16550 raises a modem-status
 #			interrupt with DCD off
@@ -335,7 +338,7 @@ host_bench() {
 		read -r ev arg <<<"${line#'# host: '}"
 		log "host bench: $ev $arg"
 		case $ev:$arg in
-		dcd-drop:dcd[01])
+		dcd-drop:dcd[012])
 			qmp "$sock" '{"execute":"chardev-change","arguments":{"id":"'"$arg"'","backend":{"type":"serial","data":{"device":"/dev/null"}}}}' ;;
 		usb-unplug:ftdi0)
 			qmp "$sock" '{"execute":"device_del","arguments":{"id":"ftdi0"}}' ;;
