@@ -135,14 +135,14 @@ TEST_F(harm, shim_wait_holds_the_descriptor_another_thread_closes)
 	int low, fd, num = SHIM_DEFAULT_NUM;
 	pthread_t th;
 
+	/* someone else holds the port: the WAIT waits (started first: no copy of ours) */
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "holdprog", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
 	low = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_GE(low, 0);
 	ASSERT_GT(fd, low);
 	ASSERT_EQ(0, ioctl(fd, TIOCSETD, &num));
-	/* someone else holds the port: the WAIT waits */
-	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "holdprog", test_tty()));
-	ASSERT_EQ(0, agent_do(&self->a, 'o'));
 
 	w.fd = fd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, wait_through_shim, &w));
