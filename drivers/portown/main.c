@@ -41,7 +41,7 @@ static int __init portown_init(void)
 	ret = portown_track_param() ?: portown_policy_param();
 	if (ret)
 		return ret;
-	portown_wq = alloc_workqueue("portown", WQ_UNBOUND, 0);
+	portown_wq = alloc_workqueue("portown", WQ_UNBOUND | WQ_HIGHPRI, 0);
 	if (!portown_wq)
 		return -ENOMEM;
 

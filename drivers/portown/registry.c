@@ -32,7 +32,7 @@
 #include "registry.h"
 
 /* The registry: its list of records, their hash by number, and every record. */
-DEFINE_MUTEX(portown_lock);
+struct mutex portown_lock = __MUTEX_INITIALIZER(portown_lock);
 EXPORT_SYMBOL_IF_KUNIT(portown_lock);
 
 static LIST_HEAD(portown_ports);
@@ -218,6 +218,7 @@ struct portown_port *portown_port_peek(dev_t devt)
 			return port;
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(portown_port_peek);
 
 /**
  * portown_port_lookup_locked() - find the record of a port

@@ -484,6 +484,90 @@ static void registry_gone_then_retired(struct kunit *test)
 	portown_port_put(other);
 }
 
+/*
+ * What the probe handlers read without the registry's lock: a record by
+ * number under RCU (a retired one no more), and its administrator's
+ * baseline, which also replaces the driver's settings for queries.
+ */
+static void registry_peek_and_baseline(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct ktermios k = {}, got;
+	bool admin, retired;
+
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, portown_port_peek(TEST_DEVT(1)), port);
+	KUNIT_EXPECT_NULL(test, portown_port_peek(TEST_DEVT(2)));
+	KUNIT_EXPECT_NULL(test, rcu_dereference(port->baseline));
+	rcu_read_unlock();
+
+	mutex_lock(&portown_lock);
+	port->driver_termios.c_cflag = B9600;
+	admin = portown_port_baseline(port, &got);
+	mutex_unlock(&portown_lock);
+	KUNIT_EXPECT_FALSE(test, admin);
+	KUNIT_EXPECT_EQ(test, got.c_cflag, (tcflag_t)B9600);
+
+	k.c_cflag = B57600;
+	mutex_lock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, portown_port_set_baseline(port, &k), 0);
+	admin = portown_port_baseline(port, &got);
+	mutex_unlock(&portown_lock);
+	KUNIT_EXPECT_TRUE(test, admin);
+	KUNIT_EXPECT_EQ(test, got.c_cflag, (tcflag_t)B57600);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, rcu_dereference(port->baseline)->termios.c_cflag,
+			(tcflag_t)B57600);
+	rcu_read_unlock();
+
+	mutex_lock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, portown_port_set_baseline(port, NULL), 0);
+	admin = portown_port_baseline(port, &got);
+	port->gone = true;
+	retired = portown_port_retire_if_done(port);
+	mutex_unlock(&portown_lock);
+	KUNIT_EXPECT_FALSE(test, admin);
+	KUNIT_EXPECT_TRUE(test, retired);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, portown_port_peek(TEST_DEVT(1)));
+	rcu_read_unlock();
+}
+
+/* A claim whose process has exited ends, and gives back its bit once. */
+static void registry_dead_claim_ends(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct portown_who gone = { .uid = GLOBAL_ROOT_UID, .since_ns = 1 };
+	struct task_struct *task;
+	bool ended;
+	int i, ret;
+
+	task = kthread_run(registry_idle_thread, NULL, "portown-kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	gone.pid = get_task_pid(task, PIDTYPE_TGID);
+	open_as(test, port, &t->files[0], &gone);
+	mutex_lock(&portown_lock);
+	ret = portown_port_claim(port, &t->files[0], &gone, true);
+	ended = portown_port_end_dead_claim(port);	/* alive: nothing */
+	mutex_unlock(&portown_lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, ended);
+	KUNIT_EXPECT_TRUE(test, claimed(port));
+
+	kthread_stop(task);
+	for (i = 0; i < 50 && pid_has_task(gone.pid, PIDTYPE_TGID); i++)
+		msleep(20);
+	mutex_lock(&portown_lock);
+	ended = portown_port_end_dead_claim(port);
+	mutex_unlock(&portown_lock);
+	KUNIT_EXPECT_TRUE(test, ended);		/* the caller clears the bit */
+	KUNIT_EXPECT_FALSE(test, claimed(port));
+	close_file(port, &t->files[0]);
+	portown_who_put(&gone);
+}
+
 static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_lookup_and_add),
 	KUNIT_CASE(registry_state_machine),
@@ -494,6 +578,8 @@ static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_ident_translation),
 	KUNIT_CASE(registry_ident_of_exited_process),
 	KUNIT_CASE(registry_gone_then_retired),
+	KUNIT_CASE(registry_peek_and_baseline),
+	KUNIT_CASE(registry_dead_claim_ends),
 	{}
 };
 

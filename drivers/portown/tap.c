@@ -65,7 +65,7 @@ static int portown_tap_err;
 
 /* --- the ring between the handlers and process context ----------------- */
 
-#define PORTOWN_TAP_RING	512
+#define PORTOWN_TAP_RING	1024
 
 static struct portown_tap_event portown_ring[PORTOWN_TAP_RING];
 static unsigned int portown_ring_head, portown_ring_len;
