@@ -6,6 +6,8 @@
 #   make KDIR=/path/to/build  ... for another kernel
 #   make install            install into $(DESTDIR)/lib/modules/<release>/updates
 #   make check              everything the project tests (see README.md)
+#   make soak               the reliability stage alone, SOAK_SECONDS (600)
+#                           on each of the debug and PREEMPT_RT kernels
 #   make demo               the field stories in a VM on a stock kernel
 #   make lint               checkpatch, sparse, kernel-doc, shellcheck
 
@@ -13,6 +15,7 @@ KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 DESTDIR ?=
 INSTALL_MOD_DIR ?= updates
+SOAK_SECONDS ?= 600
 
 MAKEFLAGS += --no-print-directory
 
@@ -33,10 +36,14 @@ install: module
 check:
 	tools/testing/check.sh
 
+soak:
+	PORTOWN_SOAK_SECONDS=$(SOAK_SECONDS) PORTOWN_NO_LINT=1 \
+	PORTOWN_KERNELS="$${PORTOWN_KERNELS:-debug-6.12 rt-6.12}" tools/testing/check.sh
+
 demo:
 	tools/testing/demo.sh
 
 lint:
 	tools/testing/lint.sh
 
-.PHONY: all module clean install check demo lint
+.PHONY: all module clean install check soak demo lint

@@ -7,9 +7,12 @@
 # "N passed, N failed, N skipped".
 #
 # Environment:
-#   PORTOWN_KERNELS	subset of "stock-6.1 stock-6.12 debug-6.12"
+#   PORTOWN_KERNELS	subset of "stock-6.1 stock-6.12 rt-6.12 debug-6.12"
 #   PORTOWN_CANARY	"selftest": one selftest must fail;
 #			"warn": the module warns on load
+#   PORTOWN_SOAK_SECONDS	run only the reliability stage (stress_test and
+#			fuzz_test), for about this long on each kernel
+#			("make soak")
 #   PORTOWN_CACHE	cache for downloads and kernels (/var/cache/portown)
 #   PORTOWN_BUILD	per-run output (build/ in the tree)
 #   PORTOWN_NO_LINT	skip make lint (for quick local iterations)
@@ -38,7 +41,7 @@ SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|UBSAN:|Kernel panic|Call T
 # Turn one VM's results channel into records.
 parse_results() {
 	local kernel=$1 tap=$2
-	tr -d '\r' <"$tap" | awk -v OFS='\t' -v K="$kernel" '
+	tr -d '\r' <"$tap" | awk -v OFS='\t' -v K="$kernel" -v FIG="$RUN/figures" '
 	function emit(st, name) { print K, st, name }
 	function result(prefix,   line, name, st) {
 		line = $0; sub(/^[ \t]+/, "", line)
@@ -66,6 +69,7 @@ parse_results() {
 		else emit("pass", "kmemleak: no leak after the tests")
 		next
 	}
+	/^# figure: / { print K "\t" $3 "\t" $4 >>FIG; next }
 	/^# portown-vm: done/ { done = 1; next }
 	sec == "selftest" && /^1\.\.[0-9]+/ { planned = substr($0, 4) + 0; next }
 	sec == "selftest" && /^(not )?ok [0-9]+ / {
@@ -120,6 +124,24 @@ build_tests() {
 	done
 }
 
+# The reliability stage's size on kernel $1: STRESS_SECONDS of stress_test,
+# FUZZ_CALLS fuzzed ioctls (or FUZZ_SECONDS of them), and TESTS, the test
+# programs to run (empty: all).  The debug and RT kernels get the whole
+# stage, the stock ones a shorter one; a soak only the stage, as long as
+# asked.
+stage_sizes() {
+	TESTS='' FUZZ_SECONDS=0
+	case $1 in
+	debug-* | rt-*) STRESS_SECONDS=60 FUZZ_CALLS=1000000 ;;
+	*) STRESS_SECONDS=15 FUZZ_CALLS=100000 ;;
+	esac
+	if [ -n "${PORTOWN_SOAK_SECONDS:-}" ]; then
+		STRESS_SECONDS=$(((PORTOWN_SOAK_SECONDS + 1) / 2))
+		FUZZ_SECONDS=$STRESS_SECONDS FUZZ_CALLS=0
+		TESTS="stress_test fuzz_test"
+	fi
+}
+
 run_kernel() {
 	local k=$1 src=$2 dir=$RUN/$1 t0 kind timeout
 	mkdir -p "$dir"
@@ -134,7 +156,7 @@ run_kernel() {
 	# shellcheck disable=SC1091
 	. "$dir/kernel.env"
 	if [ "$k" = debug-6.12 ]; then
-		kind=debug timeout=1200
+		kind=debug timeout=1800
 		if config_has_fragment "$K_KDIR/.config" "$TESTING/qemu/debug.config"; then
 			record "$k" pass "kernel: config has every option of debug.config"
 		else
@@ -165,8 +187,12 @@ run_kernel() {
 	cp -a "$RUN/bin" "$payload/bin"
 	find "$dir/mod" -name '*.ko' -exec cp {} "$payload/modules/" \;
 	copy_kmods "$K_MODULES" "$payload/kmod"
+	stage_sizes "$k"
+	timeout=$((timeout + 3 * (STRESS_SECONDS + FUZZ_SECONDS)))
 	printf 'PORTOWN_JOB=check\nPORTOWN_KERNEL=%s\nPORTOWN_KIND=%s\nPORTOWN_CANARY=%s\n' \
 		"$k" "$kind" "${PORTOWN_CANARY:-}" >"$payload/env"
+	printf 'PORTOWN_STRESS_SECONDS=%s\nPORTOWN_FUZZ_CALLS=%s\nPORTOWN_FUZZ_SECONDS=%s\nPORTOWN_TESTS="%s"\n' \
+		"$STRESS_SECONDS" "$FUZZ_CALLS" "$FUZZ_SECONDS" "$TESTS" >>"$payload/env"
 	pack_initramfs "$payload" "$dir/initramfs.gz"
 
 	choose_accel "$K_IMAGE"
@@ -223,6 +249,23 @@ if grep -q $'\tfail\t' "$RUN/results"; then
 	echo
 	echo "failed:"
 	awk -F'\t' '$2 == "fail" { print "  " $1 ": " $3 }' "$RUN/results"
+fi
+if [ -s "$RUN/figures" ]; then
+	echo
+	echo "reliability stage:"
+	printf '%-12s %10s %8s %8s %9s %10s %8s\n' kernel operations unloads loads stress/s \
+		"fuzzed" fuzz/s
+	for k in $KERNELS; do
+		awk -F'\t' -v K="$k" '
+			$1 == K { v[$2] = $3; seen = 1 }
+			END {
+				if (seen)
+					printf "%-12s %10s %8s %8s %9s %10s %8s\n", K,
+						v["stress_operations"], v["stress_unloads"],
+						v["stress_loads"], v["stress_seconds"],
+						v["fuzz_calls"], v["fuzz_seconds"]
+			}' "$RUN/figures"
+	done
 fi
 echo
 echo "logs: $RUN (console.log, results.tap per kernel); total $(($(date +%s) - T0))s"

@@ -54,13 +54,16 @@ apt_update() {
 	apt_updated=1
 }
 
-# The image package of a stock series: "6.1" (bookworm) or "6.12"
-# (bookworm's security line), resolved through Debian's meta packages.
+# The image package of a stock series: "6.1" (bookworm), "6.12"
+# (bookworm's security line) or "6.12-rt" (its PREEMPT_RT build, the
+# kernel of LinuxCNC and automation users), resolved through Debian's
+# meta packages.
 stock_image_pkg() {
 	local meta
 	case $1 in
 	6.1) meta=linux-image-amd64 ;;
 	6.12) meta=linux-image-6.12-amd64 ;;
+	6.12-rt) meta=linux-image-6.12-rt-amd64 ;;
 	*) die "unknown stock series $1" ;;
 	esac
 	apt-cache depends "$meta" 2>/dev/null |
@@ -75,7 +78,7 @@ ensure_deps() {
 	if [ "$(id -u)" = 0 ] && [ -z "${PORTOWN_OFFLINE:-}" ]; then
 		apt_update
 	fi
-	for series in 6.1 6.12; do
+	for series in 6.1 6.12 6.12-rt; do
 		img=$(stock_image_pkg "$series")
 		[ -n "$img" ] || { apt_update; img=$(stock_image_pkg "$series"); }
 		[ -n "$img" ] || die "cannot resolve Debian's $series kernel image package"
@@ -178,12 +181,13 @@ prepare_debug() {
 }
 
 # The kernels make check covers, by name.
-ALL_KERNELS="stock-6.1 stock-6.12 debug-6.12"
+ALL_KERNELS="stock-6.1 stock-6.12 rt-6.12 debug-6.12"
 
 prepare_kernel() {
 	case $1 in
 	stock-6.1) prepare_stock 6.1 ;;
 	stock-6.12) prepare_stock 6.12 ;;
+	rt-6.12) prepare_stock 6.12-rt ;;
 	debug-6.12) prepare_debug ;;
 	*) die "unknown kernel $1 (known: $ALL_KERNELS)" ;;
 	esac
@@ -232,9 +236,11 @@ pack_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$TESTING/vm/init" "$root/init"
 	chmod 0755 "$root/init"
-	printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n' \
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'user:x:1000:1000:user:/tmp:/bin/sh' \
+		'guest:x:1001:1001:guest:/tmp:/bin/sh' 'stranger:x:1002:1002:stranger:/tmp:/bin/sh' \
 		>"$root/etc/passwd"
-	printf 'root:x:0:\ndialout:x:20:user\nuser:x:1000:\n' >"$root/etc/group"
+	printf '%s\n' 'root:x:0:' 'dialout:x:20:user,guest' 'user:x:1000:' 'guest:x:1001:' \
+		'stranger:x:1002:' >"$root/etc/group"
 	cp -a "$payload" "$root/portown"
 	copy_programs "$root" "${VM_PROGRAMS[@]}"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
@@ -244,6 +250,13 @@ pack_initramfs() {
 # TCG always works; KVM is used only where a probe boot shows it working
 # (on some hosts /dev/kvm exists and KVM hangs).  The verdict is cached
 # for the host's current boot.  PORTOWN_ACCEL overrides the probe.
+#
+# TCG runs single-threaded: with QEMU 7.2's multi-threaded TCG, a guest
+# kernel patching its own text (ftrace arming kprobes as the module loads
+# and unloads) while another vCPU runs that code is not reliable: seen as
+# an "Oops: int3" at the patched function's entry and as a corrupted slab
+# free list, only with thread=multi, during module reloads under load.
+# Single-threaded TCG is also no slower on two host cores.
 choose_accel() {
 	local image=$1 verdict log
 	[ -n "${PORTOWN_ACCEL:-}" ] && return 0
@@ -264,6 +277,7 @@ choose_accel() {
 		echo "$PORTOWN_ACCEL" >"$verdict"
 	fi
 	PORTOWN_ACCEL=$(cat "$verdict")
+	[ "$PORTOWN_ACCEL" = tcg ] && PORTOWN_ACCEL=tcg,thread=single
 	log "QEMU accelerator: $PORTOWN_ACCEL"
 }
 

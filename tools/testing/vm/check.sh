@@ -25,6 +25,7 @@ export PORTOWN_KO=$M/portown.ko
 export PORTOWN_HELPER_KO=$M/portown_test_helper.ko
 for t in /portown/tests/*; do
 	name=${t##*/}
+	case " ${PORTOWN_TESTS:-$name} " in *" $name "*) ;; *) continue ;; esac
 	echo "# selftest: $name" >&3
 	echo "portown-vm: running $name" >/dev/console
 	"$t" >&3 2>/dev/console
