@@ -5,8 +5,10 @@
 #
 # 1. A user's terminal program, which knows nothing of portown, holds
 #    ttyS1; a dialer built on libportown wants the port and is told who
-#    holds it, not "device busy"; sysfs and portownctl tell the same; when
-#    the terminal program goes, the dialer gets the line.
+#    holds it, not "device busy"; sysfs and portownctl tell the same;
+#    another member of dialout is told too, a user outside it only that
+#    the port is in use; when the terminal program goes, the dialer gets
+#    the line.
 # 2. A program holds ttyS1 exclusively (TIOCEXCL); the line is hung up;
 #    the program keeps its dead descriptor.  Without portown every next
 #    unprivileged opener gets EBUSY, for as long as that descriptor lives.
@@ -51,7 +53,7 @@ done
 say "a dialer built on libportown wants $PORT"
 run "su user -s /bin/sh -c '/portown/bin/portown-dial /dev/$PORT ATZ'"
 
-say "what the user can look at: sysfs ..."
+say "what root can look at: sysfs ..."
 for f in state owner_pid owner_uid owner_comm owner_since opens denials; do
 	printf '%-12s %s\n' "$f" "$(cat /sys/class/portown/$PORT/$f)"
 done
@@ -59,6 +61,12 @@ run "cat /sys/class/portown/$PORT/holders"
 say "... and portownctl, which agree"
 run "portownctl who $PORT"
 run "portownctl list"
+
+say "who may see whom: another dialout member is told, a stranger only that the port is in use"
+run "su guest -s /bin/sh -c 'portownctl who $PORT'"
+run "su stranger -s /bin/sh -c 'portownctl who $PORT'"
+run "su stranger -s /bin/sh -c 'cat /sys/class/portown/$PORT/owner_comm'"
+run "su stranger -s /bin/sh -c 'cat /sys/class/portown/$PORT/state'"
 
 say "picocom exits: the dialer gets the line"
 run "kill $(cat /sys/class/portown/$PORT/owner_pid); sleep 0.5"
