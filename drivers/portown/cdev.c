@@ -349,26 +349,29 @@ static ssize_t portown_cdev_read(struct file *file, char __user *buf, size_t cou
 
 	if (count < sizeof(struct portown_event))
 		return -EINVAL;
-	while (!portown_reader_ready(r)) {
-		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		ret = wait_event_interruptible(portown_log_wait,
-					       portown_reader_ready_nolock(r));
-		if (ret)
-			return ret;
-	}
-	if (mutex_lock_interruptible(&r->lock))
-		return -ERESTARTSYS;
-	while (done + sizeof(struct portown_event) <= count) {
-		n = portown_read_batch(r, buf + done, count - done);
-		if (n <= 0) {
-			if (!done)
-				done = n;
-			break;
+	do {
+		while (!portown_reader_ready(r)) {
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			ret = wait_event_interruptible(portown_log_wait,
+						       portown_reader_ready_nolock(r));
+			if (ret)
+				return ret;
 		}
-		done += n;
-	}
-	mutex_unlock(&r->lock);
+		if (mutex_lock_interruptible(&r->lock))
+			return -ERESTARTSYS;
+		while (done + sizeof(struct portown_event) <= count) {
+			n = portown_read_batch(r, buf + done, count - done);
+			if (n <= 0) {
+				if (!done)
+					done = n;
+				break;
+			}
+			done += n;
+		}
+		mutex_unlock(&r->lock);
+		/* another read() of the same descriptor took them first: wait again */
+	} while (!done);
 	return done;
 }
 

@@ -34,4 +34,16 @@
 #define PORTOWN_CLASS_CONST
 #endif
 
+/*
+ * vfs_path_lookup() is exported on every kernel portown builds for, but
+ * declared in <linux/namei.h> only since 6.2; before, in fs/internal.h.
+ */
+#ifndef PORTOWN_HAVE_VFS_PATH_LOOKUP_DECL
+struct dentry;
+struct path;
+struct vfsmount;
+int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt, const char *name,
+		    unsigned int flags, struct path *path);
+#endif
+
 #endif /* _PORTOWN_COMPAT_H */

@@ -18,10 +18,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -124,6 +126,9 @@ static int portown_target_dev(u32 major, u32 minor, struct portown_target *t)
 	portown_sync_unlock();
 	if (!t->port && (none || (tty && !portown_tty_tracked(tty))))
 		return -ENODEV;
+	/* a pty slave cannot be looked up without a descriptor: the caller's */
+	if (!tty && t->port)
+		t->tty = tty = portown_current_tty(t->devt);
 	if (!tty)
 		return 0;
 	if (!t->port) {
@@ -168,32 +173,60 @@ static int portown_target_get(struct tty_struct *shim_tty, s32 fd, u32 major, u3
 }
 
 /*
+ * Take @t's tty lock, where claims are decided: an open holds it from its
+ * check of TTY_EXCLUSIVE until its descriptor is in the tty's list.
+ * Through the shim the ioctl holds the line discipline's semaphore, which
+ * ranks below the tty lock, so the lock is only tried, for up to about a
+ * tenth of a second (a hangup holding it waits for this very ioctl).
+ */
+static int portown_target_lock(struct portown_target *t)
+{
+	int i;
+
+	if (!t->shim) {
+		tty_lock(t->tty);
+		return 0;
+	}
+	for (i = 0; !mutex_trylock(&t->tty->legacy_mutex); i++) {
+		if (i == 50)
+			return -EAGAIN;
+		usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+static void portown_target_unlock(struct portown_target *t)
+{
+	if (t->shim)
+		mutex_unlock(&t->tty->legacy_mutex);
+	else
+		tty_unlock(t->tty);
+}
+
+/*
  * A claim whose process has exited, while a descriptor it was made
  * through lives on in another process, ends here; its exclusive bit is
- * cleared under the tty lock, where a new claim could not slip in.
+ * cleared under the tty lock and portown_lock, where no new claim can
+ * slip in.  Without the tty at hand, the reconciler does it.
  */
 static void portown_end_dead_claim(struct portown_target *t)
 {
 	struct portown_claim *claim;
-	bool dead, drop;
+	bool dead;
 
-	if (!t->port)
+	if (!t->port || !t->tty)
 		return;
 	portown_sync_lock();
 	claim = portown_port_claim_of(t->port);
 	dead = claim && portown_pid_gone(claim->who.pid);
 	portown_sync_unlock();
-	if (!dead)
+	if (!dead || portown_target_lock(t))
 		return;
-	if (t->tty && !t->shim)
-		tty_lock(t->tty);
 	portown_sync_lock();
-	drop = portown_port_end_dead_claim(t->port);
-	portown_sync_unlock();
-	if (drop && t->tty)
+	if (portown_port_end_dead_claim(t->port))
 		clear_bit(TTY_EXCLUSIVE, &t->tty->flags);
-	if (t->tty && !t->shim)
-		tty_unlock(t->tty);
+	portown_sync_unlock();
+	portown_target_unlock(t);
 }
 
 /* Fill @info from the record; caller holds portown_lock. */
@@ -315,11 +348,10 @@ static bool portown_tty_shared(struct tty_struct *tty, struct portown_port *port
 }
 
 /*
- * Claim @t's port for the caller; caller holds portown_lock, and the tty
- * lock unless through the shim.  An unclaimed port is made exclusive
- * first, then the tty's descriptors are scanned: an open that starts
- * after the bit is set is refused, and one already past the check is in
- * the tty's list by the time the tty lock it holds is let go.
+ * Claim @t's port for the caller; caller holds the tty lock and
+ * portown_lock.  An unclaimed port is made exclusive, then the tty's
+ * descriptors are scanned: under the tty lock, no open is between its
+ * check of the bit and its entry in the list.
  */
 static int portown_claim_locked(struct portown_target *t, const struct portown_who *who)
 {
@@ -329,6 +361,8 @@ static int portown_claim_locked(struct portown_target *t, const struct portown_w
 
 	if (portown_port_end_dead_claim(port))
 		clear_bit(TTY_EXCLUSIVE, &t->tty->flags);
+	if (tty_hung_up_p(t->file))
+		return -EIO;		/* hung up since the caller looked */
 	if (portown_port_claim_of(port))
 		return portown_port_claim(port, t->file, who, false);
 	excl = !test_and_set_bit(TTY_EXCLUSIVE, &t->tty->flags);
@@ -374,15 +408,15 @@ static long portown_ioc_claim(struct tty_struct *shim_tty, void __user *arg)
 	info.dev_major = MAJOR(t.devt);
 	info.dev_minor = MINOR(t.devt);
 
+	ret = portown_target_lock(&t);
+	if (ret)
+		goto out;
 	portown_who_current(&who);
-	if (!t.shim)
-		tty_lock(t.tty);
 	portown_sync_lock();
 	ret = portown_claim_locked(&t, &who);
 	portown_fill_info(t.port, &v, &info);
 	portown_sync_unlock();
-	if (!t.shim)
-		tty_unlock(t.tty);
+	portown_target_unlock(&t);
 	portown_who_put(&who);
 
 	/* on EBUSY the caller learns who is in the way, in the same call */
@@ -412,8 +446,8 @@ static long portown_ioc_release(struct tty_struct *shim_tty, void __user *arg)
 	ret = portown_target_get(shim_tty, info.fd, info.dev_major, info.dev_minor, &t);
 	if (ret)
 		goto out;
-	if (!t.port) {
-		ret = -ENOENT;
+	if (!t.port || !t.tty) {
+		ret = -ENOENT;		/* a port that is not open has no claim */
 		goto out;
 	}
 	portown_viewer_init_current(&v, t.devt, t.name);
@@ -427,11 +461,12 @@ static long portown_ioc_release(struct tty_struct *shim_tty, void __user *arg)
 	if (!file && claim && portown_current_holds(claim->file))
 		file = claim->file;
 	ret = portown_port_release(t.port, who.pid, file, &who);
+	/* before the lock goes: a claim that follows must find the bit clear */
+	if (ret > 0)
+		clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
 	portown_fill_info(t.port, &v, &info);
 	portown_sync_unlock();
 	portown_who_put(&who);
-	if (ret > 0 && t.tty)
-		clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
 	if (ret >= 0)
 		ret = portown_copy_out(arg, &info, sizeof(info), info.size);
 out:
@@ -711,6 +746,9 @@ static int portown_wait_check(struct portown_target *t, struct portown_wait *req
 		req->state = PORTOWN_STATE_CLOSED;
 		return 0;
 	}
+	/* through the shim, a hangup waits for this ioctl to return */
+	if (t->shim && t->file && tty_hung_up_p(t->file))
+		return -EIO;
 	portown_end_dead_claim(t);
 	portown_sync_lock();
 	ok = portown_claimable(t->port, me, t->file);
@@ -723,9 +761,6 @@ static int portown_wait_check(struct portown_target *t, struct portown_wait *req
 	/* a removed device never comes back under this record */
 	if (gone)
 		return -ENODEV;
-	/* through the shim, a hangup waits for this ioctl to return */
-	if (t->shim && t->file && tty_hung_up_p(t->file))
-		return -EIO;
 	return -EAGAIN;
 }
 

@@ -38,12 +38,14 @@ static int __init portown_init(void)
 {
 	int ret;
 
-	ret = portown_track_param() ?: portown_policy_param();
+	ret = portown_policy_param() ?: portown_track_init();
 	if (ret)
 		return ret;
 	portown_wq = alloc_workqueue("portown", WQ_UNBOUND | WQ_HIGHPRI, 0);
-	if (!portown_wq)
+	if (!portown_wq) {
+		portown_track_exit();
 		return -ENOMEM;
+	}
 
 	ret = portown_sysfs_init();
 	if (ret)
@@ -78,6 +80,7 @@ err_sysfs:
 	portown_registry_clear();
 err_wq:
 	destroy_workqueue(portown_wq);
+	portown_track_exit();
 	return ret;
 }
 
@@ -89,6 +92,7 @@ static void __exit portown_exit(void)
 	portown_sysfs_exit();
 	portown_registry_clear();
 	destroy_workqueue(portown_wq);
+	portown_track_exit();
 	pr_info("unloaded\n");
 }
 

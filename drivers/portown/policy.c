@@ -29,6 +29,7 @@
 #include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/moduleparam.h>
+#include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/path.h>
 #include <linux/pid_namespace.h>
@@ -71,24 +72,29 @@ int portown_policy_param(void)
 /*
  * May the caller open the port's device node for reading and writing?
  * The node is looked up in the caller's own view of /dev, so a container
- * without the node is not entitled, whatever the host's permissions.
+ * without the node is not entitled, whatever the host's permissions.  A
+ * node on a filesystem where device nodes do not open (nodev, or mounted
+ * in a user namespace, as a FUSE filesystem a user mounts there is) does
+ * not count: anyone can make one with any number and mode.  Nor do pty
+ * slaves' nodes (another devpts instance has the same numbers): their
+ * users are their owner, who sees its own processes anyway.
  */
 static bool portown_may_open_node(dev_t devt, const char *name)
 {
-	char node[PORTOWN_NAME_LEN + 16];
+	char node[PORTOWN_NAME_LEN + 8];
 	struct inode *inode;
 	struct path path;
 	bool ok;
 
-	/* the tty core names a devpts slave "pts<N>"; its node is /dev/pts/<N> */
 	if (!strncmp(name, "pts", 3) && isdigit(name[3]))
-		snprintf(node, sizeof(node), "/dev/pts/%s", name + 3);
-	else
-		snprintf(node, sizeof(node), "/dev/%s", name);
+		return false;
+	snprintf(node, sizeof(node), "/dev/%s", name);
 	if (kern_path(node, LOOKUP_FOLLOW, &path))
 		return false;
 	inode = d_inode(path.dentry);
 	ok = S_ISCHR(inode->i_mode) && inode->i_rdev == devt &&
+	     !(path.mnt->mnt_flags & MNT_NODEV) &&
+	     !(path.mnt->mnt_sb->s_iflags & SB_I_NODEV) &&
 	     !path_permission(&path, MAY_READ | MAY_WRITE);
 	path_put(&path);
 	return ok;

@@ -30,13 +30,15 @@ int portown_ldisc_lookup(const char *text, size_t len, int num,
 			 char *name, size_t namesz);
 
 /* ttyfile.c: recognising tty descriptors and finding them */
-int portown_track_param(void);
+int portown_track_init(void);
+void portown_track_exit(void);
 bool portown_is_tty_file(const struct file *file);
 struct tty_struct *portown_file_tty(const struct file *file);
 bool portown_tty_tracked(const struct tty_struct *tty);
 struct file *portown_current_file(const struct tty_struct *tty);
 bool portown_current_holds(const void *file);
 bool portown_current_has_port(dev_t devt);
+struct tty_struct *portown_current_tty(dev_t devt);
 
 /**
  * struct portown_found - a descriptor found in a process's table
@@ -108,6 +110,7 @@ unsigned int portown_discover(void);
 bool portown_reset_hung_up_now(struct tty_struct *tty);
 bool portown_reinit_locked(struct tty_struct *tty);
 void portown_reinit_later(struct tty_struct *tty, struct portown_who *owner, bool excl);
+void portown_clear_excl_later(struct tty_struct *tty, dev_t devt);
 
 /* reconcile.c: the reconciler */
 bool portown_drop_event(void);

@@ -257,13 +257,14 @@ static void portown_reconcile_one(struct portown_port *port, struct tty_struct *
 	portown_sync_lock();
 	portown_port_owner(port, &owner, NULL);	/* before any repair */
 	portown_compare(port, &t, &v);
+	/* decided and done under both locks: no open, no claim in between */
+	if (tty && (v.drop || (t.n && t.all_hungup)))
+		excl = test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags);
 	portown_sync_unlock();
 	if (v.gone)
 		portown_sysfs_tidy();
 
 	if (tty) {
-		if (v.drop || (t.n && t.all_hungup))
-			excl = test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags);
 		if (v.hangup)
 			reset = portown_reinit_locked(tty);
 		tty_unlock(tty);

@@ -105,6 +105,53 @@ static void portown_reinit_work(struct work_struct *work)
 	kfree(r);
 }
 
+struct portown_excl_clear {
+	struct work_struct work;
+	struct tty_struct *tty;		/* referenced, or NULL: look it up */
+	dev_t devt;
+};
+
+static void portown_excl_clear_work(struct work_struct *work)
+{
+	struct portown_excl_clear *c = container_of(work, struct portown_excl_clear, work);
+	struct tty_struct *tty = c->tty ?: tty_kopen_shared(c->devt);
+	struct portown_port *port;
+
+	if (!IS_ERR_OR_NULL(tty)) {
+		tty_lock(tty);
+		portown_sync_lock();
+		port = portown_port_lookup_locked(c->devt);
+		if (!port || !portown_port_claim_of(port))
+			clear_bit(TTY_EXCLUSIVE, &tty->flags);
+		portown_sync_unlock();
+		tty_unlock(tty);
+		tty_kref_put(tty);
+	}
+	kfree(c);
+}
+
+/**
+ * portown_clear_excl_later() - clear the exclusive bit a claim left behind
+ * @tty: the tty, whose reference passes to the work, or NULL to look it up
+ *	by @devt
+ * @devt: the tty's device number
+ *
+ * A claim that still owned TTY_EXCLUSIVE ended where the tty lock could not
+ * be taken (applying the tap's events): the bit goes under the tty lock,
+ * unless a new claim has been made since.
+ *
+ * Context: process context; may sleep (allocates).
+ */
+void portown_clear_excl_later(struct tty_struct *tty, dev_t devt)
+{
+	struct portown_excl_clear *c = kzalloc(sizeof(*c), GFP_KERNEL | __GFP_NOFAIL);
+
+	INIT_WORK(&c->work, portown_excl_clear_work);
+	c->tty = tty;
+	c->devt = devt;
+	queue_work(portown_wq, &c->work);
+}
+
 /**
  * portown_reinit_later() - reset a hung-up tty once its hangup is over
  * @tty: the tty; the caller's reference passes to the work

@@ -93,9 +93,9 @@ static void portown_apply_close(struct portown_tap_event *ev)
 
 	if (!port)
 		return;
-	/* the handler has let go of the claim's exclusive bit already */
+	/* the handler has let go of the claim's exclusive bit, but if dropped */
 	if (portown_port_close(port, ev->file, &ev->who))
-		clear_bit(TTY_EXCLUSIVE, &ev->tty->flags);
+		portown_clear_excl_later(tty_kref_get(ev->tty), ev->devt);
 	if (portown_port_retire_if_done(port))
 		portown_sysfs_tidy();
 }
@@ -110,7 +110,9 @@ static void portown_apply_hangup(struct portown_tap_event *ev)
 	if (!port)
 		return;
 	portown_port_owner(port, &owner, NULL);
-	portown_port_hangup(port, &ev->who);	/* the handler cleared the bit */
+	/* the handler cleared the bit, unless a claim came after it */
+	if (portown_port_hangup(port, &ev->who))
+		portown_clear_excl_later(tty_kref_get(ev->tty), ev->devt);
 	if (ev->flags & PORTOWN_TAP_RESET) {
 		portown_port_reinit(port, &owner, excl);
 		portown_who_put(&owner);
@@ -138,11 +140,11 @@ static void portown_apply_gone(struct portown_tap_event *ev)
 	if (portown_port_gone(port, &ev->who, &excl))
 		portown_port_retire_if_done(port);
 	/*
-	 * A claim that still owned the exclusive bit: the hangup that goes
-	 * with a removal clears it; the reconciler makes sure.
+	 * A claim that still owned the exclusive bit (the hangup that goes
+	 * with a removal has not come yet): it must not outlive the claim.
 	 */
 	if (excl)
-		portown_reconcile_soon();
+		portown_clear_excl_later(NULL, ev->devt);
 	portown_sysfs_tidy();
 }
 
@@ -151,8 +153,8 @@ static void portown_apply_dead_claim(struct portown_tap_event *ev)
 	struct portown_port *port = portown_port_lookup_locked(ev->devt);
 
 	/* the handler has let go of the claim's exclusive bit already */
-	if (port)
-		portown_port_end_dead_claim(port);
+	if (port && portown_port_end_dead_claim(port))
+		portown_clear_excl_later(NULL, ev->devt);
 }
 
 /* Apply one event of the tap and drop the references it holds. */
@@ -207,10 +209,22 @@ void portown_sync_unlock(void)
 	mutex_unlock(&portown_lock);
 }
 
+/*
+ * The ring's consumer.  A probe hit the kprobes core could not serve
+ * leaves no event in the ring: the change in the count of those is the
+ * only sign, and the reconciler looks at once.
+ */
 static void portown_consume_workfn(struct work_struct *work)
 {
+	static unsigned long seen;
+	unsigned long missed = portown_tap_missed();
+
 	portown_sync_lock();
 	portown_sync_unlock();
+	if (missed != seen) {
+		seen = missed;
+		portown_reconcile_soon();
+	}
 }
 
 static DECLARE_WORK(portown_consume_work, portown_consume_workfn);

@@ -11,11 +11,17 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dcache.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
 #include <linux/kallsyms.h>
+#include <linux/magic.h>
 #include <linux/moduleparam.h>
+#include <linux/namei.h>
+#include <linux/path.h>
+#include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -106,27 +112,95 @@ MODULE_PARM_DESC(track, "which ttys to track: \"serial\" (default) or \"all\"");
 
 static bool portown_track_all;
 
+/*
+ * With track=all, the pty slaves of one devpts instance: the one mounted
+ * on /dev/pts as init (pid 1) sees it.  Pty numbers repeat from instance
+ * to instance (each container has its own), and a record is keyed by
+ * number, so the others are not tracked.
+ */
+static struct path portown_devpts;
+
+static void portown_find_devpts(void)
+{
+	struct task_struct *init;
+	struct path root, pts;
+	struct pid *pid;
+
+	pid = find_get_pid(1);
+	init = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!init)
+		return;
+	task_lock(init);
+	if (init->fs)
+		get_fs_root(init->fs, &root);
+	else
+		root.mnt = NULL;
+	task_unlock(init);
+	put_task_struct(init);
+	if (!root.mnt)
+		return;
+	if (!vfs_path_lookup(root.dentry, root.mnt, "dev/pts", LOOKUP_FOLLOW, &pts)) {
+		if (pts.dentry->d_sb->s_magic == DEVPTS_SUPER_MAGIC &&
+		    pts.dentry == pts.mnt->mnt_root)
+			portown_devpts = pts;
+		else
+			path_put(&pts);
+	}
+	path_put(&root);
+}
+
 /**
- * portown_track_param() - check the "track" module parameter
+ * portown_track_init() - check the "track" module parameter
+ *
+ * With track=all, also finds the devpts instance whose ptys are tracked.
  *
  * Context: module init.
  * Return: 0, or -EINVAL for a value other than "serial" and "all".
  */
-int portown_track_param(void)
+int portown_track_init(void)
 {
 	if (!strcmp(track, "all"))
 		portown_track_all = true;
 	else if (strcmp(track, "serial"))
 		return -EINVAL;
+	if (portown_track_all)
+		portown_find_devpts();
 	return 0;
 }
 
 /**
+ * portown_track_exit() - let go of what portown_track_init() holds
+ *
+ * Context: module exit, once nothing asks portown_tty_tracked() any more.
+ */
+void portown_track_exit(void)
+{
+	if (portown_devpts.mnt)
+		path_put(&portown_devpts);
+	portown_devpts.mnt = NULL;
+}
+
+/*
+ * Is @tty a pty slave of the tracked devpts instance?  Its driver_data is
+ * its node's dentry (set when the master was opened), alive while the
+ * tty has descriptors: every caller has one in hand.
+ */
+static bool portown_pty_tracked(const struct tty_struct *tty)
+{
+	const struct dentry *node = tty->driver_data;
+
+	return (tty->driver->flags & TTY_DRIVER_DEVPTS_MEM) && node &&
+	       portown_devpts.mnt && node->d_sb == portown_devpts.mnt->mnt_sb;
+}
+
+/**
  * portown_tty_tracked() - does portown keep a record for this tty
- * @tty: the tty
+ * @tty: the tty, with a descriptor or an open in progress
  *
  * Serial ttys always; with track=all every other tty too, except pty
- * masters (their slave is the port a program opens).
+ * masters (their slave is the port a program opens) and the pty slaves
+ * of other devpts instances than init's.
  *
  * Context: any, including the probe handlers.
  * Return: true when the tty has a record.
@@ -139,7 +213,9 @@ bool portown_tty_tracked(const struct tty_struct *tty)
 		return true;
 	if (!READ_ONCE(portown_track_all))
 		return false;
-	return !(drv->type == TTY_DRIVER_TYPE_PTY && drv->subtype == PTY_TYPE_MASTER);
+	if (drv->type != TTY_DRIVER_TYPE_PTY)
+		return true;
+	return drv->subtype == PTY_TYPE_SLAVE && portown_pty_tracked(tty);
 }
 
 /* --- the caller's own descriptors -------------------------------------- */
@@ -198,24 +274,63 @@ bool portown_current_holds(const void *file)
 	return file && iterate_fd(current->files, 0, portown_match_ptr, &f);
 }
 
+struct portown_find_devt {
+	dev_t devt;
+	struct tty_struct *tty;
+};
+
+static int portown_match_devt_tty(const void *arg, struct file *file, unsigned int fd)
+{
+	struct portown_find_devt *f = (void *)arg;
+	struct tty_struct *tty;
+
+	if (!portown_is_tty_file(file) || tty_hung_up_p(file))
+		return 0;
+	tty = portown_file_tty(file);
+	if (!tty || tty_devnum(tty) != f->devt || !portown_tty_tracked(tty))
+		return 0;
+	f->tty = tty_kref_get(tty);	/* the descriptor holds it */
+	return 1;
+}
+
+/**
+ * portown_current_tty() - the tty of a port, through the caller's descriptor
+ * @devt: the port's device number
+ *
+ * For a tty that cannot be looked up by number (a pty slave needs a
+ * descriptor): the tty of one of the caller's live descriptors of it.
+ *
+ * Context: process context.
+ * Return: the tty, referenced, or NULL.
+ */
+struct tty_struct *portown_current_tty(dev_t devt)
+{
+	struct portown_find_devt f = { .devt = devt };
+
+	iterate_fd(current->files, 0, portown_match_devt_tty, &f);
+	return f.tty;
+}
+
 static int portown_match_devt(const void *arg, struct file *file, unsigned int fd)
 {
 	const dev_t *devt = arg;
 	struct tty_struct *tty;
 
-	if (!portown_is_tty_file(file))
+	if (!portown_is_tty_file(file) || tty_hung_up_p(file))
 		return 0;
 	tty = portown_file_tty(file);
-	return tty && tty_devnum(tty) == *devt;
+	return tty && tty_devnum(tty) == *devt && portown_tty_tracked(tty);
 }
 
 /**
  * portown_current_has_port() - does the caller hold a descriptor of a port
  * @devt: the port's device number
  *
+ * A hung-up descriptor does not count: a hangup is how access is taken
+ * back (vhangup() at a logout).
+ *
  * Context: process context.
- * Return: true if one of the caller's descriptors is of that tty, hung
- * up or not.
+ * Return: true if one of the caller's live descriptors is of that tty.
  */
 bool portown_current_has_port(dev_t devt)
 {

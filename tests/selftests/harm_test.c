@@ -16,7 +16,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
+#include <sched.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -300,6 +303,86 @@ TEST_F(harm, device_numbers_are_normalised)
 	}
 	EXPECT_EQ(w0, walk_count());
 	close(fd);
+}
+
+/*
+ * With track=all, a pty is tracked in init's devpts instance only: a user
+ * who makes a pty with the same number in an instance of its own (a
+ * container's) neither sees the tracked one's holder nor disturbs its
+ * record when its own pty is hung up.
+ */
+TEST_F(harm, other_devpts_instances_are_kept_apart)
+{
+	struct portown_info info;
+	int master, slave, rep[2], r[3];
+	char name[64];
+	struct stat st;
+	pid_t kid;
+
+	ASSERT_EQ(0, load_with(self, "track=all"));
+	ASSERT_EQ(0, open_pty(&master, &slave, name, sizeof(name)));
+	ASSERT_EQ(0, fstat(slave, &st));
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.fd = slave;
+	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_CLAIM, &info));
+	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
+	kid = fork();
+	ASSERT_GE(kid, 0);
+	if (!kid) {
+		char map[32], path[64];
+		int ctl, m = -1, s, fd, i;
+
+		close(slave);		/* nothing of the tracked pty's */
+		close(master);
+		ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+		if (ctl < 0 || setgroups(0, NULL) || setresgid(1002, 1002, 1002) ||
+		    setresuid(1002, 1002, 1002) || prctl(PR_SET_DUMPABLE, 1) ||
+		    unshare(CLONE_NEWUSER | CLONE_NEWNS))
+			_exit(1);
+		fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
+		snprintf(map, sizeof(map), "0 1002 1\n");
+		if (fd < 0 || write(fd, map, strlen(map)) < 0 ||
+		    mount("devpts", "/dev/pts", "devpts", 0, "newinstance,ptmxmode=0666"))
+			_exit(2);
+		/* make ptys in the new instance up to the tracked one's number */
+		for (i = 0; i <= (int)minor(st.st_rdev); i++) {
+			m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+			if (m < 0 || unlockpt(m))
+				_exit(3);
+		}
+		snprintf(path, sizeof(path), "/dev/pts/%u", minor(st.st_rdev));
+		s = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (s < 0)
+			_exit(4);
+		info.fd = -1;
+		info.dev_major = major(st.st_rdev);
+		info.dev_minor = minor(st.st_rdev);
+		r[0] = ioctl(ctl, PORTOWN_IOC_INFO, &info) ? errno : 0;
+		r[1] = info.owner.flags & PORTOWN_ID_HIDDEN;
+		r[2] = info.owner.pid;
+		close(m);		/* hangs its own slave up */
+		write(rep[1], r, sizeof(r));
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(r), read(rep[0], r, sizeof(r)));
+	ASSERT_EQ(kid, waitpid(kid, NULL, 0));
+	EXPECT_EQ(0, r[0]);
+	EXPECT_TRUE(r[1]) TH_LOG("another instance's user saw the holder");
+	EXPECT_EQ(0, r[2]);
+
+	sleep_ms(300);
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.fd = slave;
+	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_INFO, &info));
+	EXPECT_EQ(PORTOWN_STATE_CLAIMED, info.state);
+	EXPECT_EQ(0, info.counters.hangups);
+	EXPECT_EQ(1, info.nr_holders);
+	close(slave);
+	close(master);
+	close(rep[0]);
+	close(rep[1]);
 }
 
 /* --- results say what was written --------------------------------------- */
