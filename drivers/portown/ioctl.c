@@ -127,8 +127,10 @@ static int portown_target_dev(u32 major, u32 minor, struct portown_target *t)
 	if (!t->port && (none || (tty && !portown_tty_tracked(tty))))
 		return -ENODEV;
 	/* a pty slave cannot be looked up without a descriptor: the caller's */
-	if (!tty && t->port)
-		t->tty = tty = portown_current_tty(t->devt);
+	if (!tty && t->port) {
+		tty = portown_current_tty(t->devt);
+		t->tty = tty;
+	}
 	if (!tty)
 		return 0;
 	if (!t->port) {
@@ -634,36 +636,6 @@ out:
 	return ret;
 }
 
-/*
- * One entry of LIST per record: the records are taken with references
- * first, so that each port's viewer can be made without portown_lock.
- */
-static struct portown_port **portown_list_ports(u32 *nr)
-{
-	struct portown_port *port, **ports;
-	u32 n = 0, i = 0;
-
-	portown_sync_lock();
-	list_for_each_entry(port, portown_registry_ports(), node)
-		n += portown_port_listed(port);
-	portown_sync_unlock();
-	ports = kvcalloc(n ?: 1, sizeof(*ports), GFP_KERNEL);
-	if (!ports)
-		return NULL;
-	portown_sync_lock();
-	list_for_each_entry(port, portown_registry_ports(), node) {
-		if (i == n)
-			break;
-		if (!portown_port_listed(port))
-			continue;
-		kref_get(&port->kref);
-		ports[i++] = port;
-	}
-	portown_sync_unlock();
-	*nr = i;
-	return ports;
-}
-
 static long portown_ioc_list(void __user *arg)
 {
 	struct portown_list_entry *buf = NULL;
@@ -681,7 +653,8 @@ static long portown_ioc_list(void __user *arg)
 	ret = portown_entry_size(req.count, req.entry_size, sizeof(*buf));
 	if (ret)
 		return ret;
-	ports = portown_list_ports(&total);
+	/* referenced, so that each port's viewer is made without portown_lock */
+	ports = portown_track_snapshot(&total);
 	if (!ports)
 		return -ENOMEM;
 	buf = portown_entries_alloc(req.count, total, sizeof(*buf), &room);
@@ -713,9 +686,7 @@ static long portown_ioc_list(void __user *arg)
 	ret = portown_copy_array(req.ports, buf, n, sizeof(*buf), req.entry_size) ?:
 	      portown_copy_out(arg, &req, sizeof(req), req.size);
 out:
-	for (i = 0; i < total; i++)
-		portown_port_put(ports[i]);
-	kvfree(ports);
+	portown_track_snapshot_put(ports, total);
 	kvfree(buf);
 	return ret;
 }

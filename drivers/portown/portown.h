@@ -100,6 +100,8 @@ void portown_sync_lock(void);
 void portown_sync_unlock(void);
 struct work_struct *portown_track_consumer(void);
 void portown_track_flush(void);
+struct portown_port **portown_track_snapshot(unsigned int *nr);
+void portown_track_snapshot_put(struct portown_port **ports, unsigned int nr);
 struct portown_port *portown_track_tty(struct tty_struct *tty);
 struct portown_port *portown_track_adopt(struct tty_struct *tty, struct file *file);
 void portown_track_shim(struct tty_struct *tty, bool attached);

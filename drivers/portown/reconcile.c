@@ -339,35 +339,15 @@ static void portown_reconcile_port(struct portown_port *port)
  */
 static void portown_reconcile_all(void)
 {
-	struct portown_port *port, **ports;
-	unsigned int n = 0, i;
+	struct portown_port **ports;
+	unsigned int n, i;
 
-	portown_sync_lock();
-	list_for_each_entry(port, portown_registry_ports(), node)
-		n += portown_port_listed(port);
-	portown_sync_unlock();
-	if (!n)
-		return;
-	ports = kvcalloc(n, sizeof(*ports), GFP_KERNEL);
+	ports = portown_track_snapshot(&n);
 	if (!ports)
 		return;
-	i = 0;
-	portown_sync_lock();
-	list_for_each_entry(port, portown_registry_ports(), node) {
-		if (i == n)
-			break;
-		if (!portown_port_listed(port))
-			continue;
-		kref_get(&port->kref);
-		ports[i++] = port;
-	}
-	portown_sync_unlock();
-	n = i;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		portown_reconcile_port(ports[i]);
-		portown_port_put(ports[i]);
-	}
-	kvfree(ports);
+	portown_track_snapshot_put(ports, n);
 }
 
 static void portown_reconcile_workfn(struct work_struct *work);

@@ -21,6 +21,7 @@
 #include <linux/device.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/tty.h>
 #include <linux/tty_driver.h>
 #include <linux/workqueue.h>
@@ -228,6 +229,59 @@ static void portown_consume_workfn(struct work_struct *work)
 }
 
 static DECLARE_WORK(portown_consume_work, portown_consume_workfn);
+
+/**
+ * portown_track_snapshot() - the records listed now, each referenced
+ * @nr: set to the number of records in the array
+ *
+ * For work on every record that needs portown_lock let go in between
+ * (LIST, the reconciler).
+ *
+ * Context: process context; may sleep.
+ * Return: an array for portown_track_snapshot_put(), or NULL when out of
+ * memory.
+ */
+struct portown_port **portown_track_snapshot(unsigned int *nr)
+{
+	struct portown_port *port, **ports;
+	unsigned int n = 0, i = 0;
+
+	portown_sync_lock();
+	list_for_each_entry(port, portown_registry_ports(), node)
+		n += portown_port_listed(port);
+	portown_sync_unlock();
+	ports = kvcalloc(n ?: 1, sizeof(*ports), GFP_KERNEL);
+	if (!ports)
+		return NULL;
+	portown_sync_lock();
+	list_for_each_entry(port, portown_registry_ports(), node) {
+		if (i == n)
+			break;		/* added since: the next snapshot has them */
+		if (!portown_port_listed(port))
+			continue;
+		kref_get(&port->kref);
+		ports[i++] = port;
+	}
+	portown_sync_unlock();
+	*nr = i;
+	return ports;
+}
+
+/**
+ * portown_track_snapshot_put() - drop a snapshot's references
+ * @ports: the array from portown_track_snapshot()
+ * @nr: its number of records
+ *
+ * Context: process context.
+ */
+void portown_track_snapshot_put(struct portown_port **ports, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		portown_port_put(ports[i]);
+	kvfree(ports);
+}
 
 /**
  * portown_track_consumer() - the work item that applies the tap's events

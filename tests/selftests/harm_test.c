@@ -95,16 +95,6 @@ FIXTURE_TEARDOWN(harm)
 	unload_portown();
 }
 
-static int info_dev(int ctl, dev_t devt, struct portown_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	info->fd = -1;
-	info->dev_major = major(devt);
-	info->dev_minor = minor(devt);
-	return ioctl(ctl, PORTOWN_IOC_INFO, info);
-}
-
 /* --- a descriptor in use is referenced ---------------------------------- */
 
 struct waiter {
@@ -210,7 +200,7 @@ TEST_F(harm, claim_ends_with_a_passed_descriptor)
 	ASSERT_EQ(0, r) TH_LOG("worker's claim: %s", strerror(r));
 	ASSERT_EQ(sizeof(r), read(rep[0], &r, sizeof(r)));	/* closed it */
 
-	ASSERT_EQ(0, info_dev(self->ctl, self->devt, &info));
+	ASSERT_EQ(0, info_by_devt(self->ctl, self->devt, &info));
 	EXPECT_EQ(PORTOWN_STATE_CLOSED, info.state);
 	EXPECT_EQ(0, info.nr_holders);
 	EXPECT_EQ(1, info.counters.claims);
@@ -256,7 +246,7 @@ TEST_F(harm, walks_for_a_missing_descriptor_are_bounded)
 	w0 = walk_count();
 	ASSERT_GE(w0, 0);
 	for (i = 0; i < 35; i++) {		/* 3.5 reconciler periods */
-		ASSERT_EQ(0, info_dev(self->ctl, self->devt, &info));
+		ASSERT_EQ(0, info_by_devt(self->ctl, self->devt, &info));
 		sleep_ms(100);
 	}
 	w1 = walk_count();
@@ -266,7 +256,7 @@ TEST_F(harm, walks_for_a_missing_descriptor_are_bounded)
 	fd = recv_fd(sv[1]);
 	ASSERT_GE(fd, 0);
 	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, info_dev(self->ctl, self->devt, &info));
+		ASSERT_EQ(0, info_by_devt(self->ctl, self->devt, &info));
 		if (info.nr_holders == 1)
 			break;
 		sleep_ms(100);
@@ -297,7 +287,7 @@ TEST_F(harm, device_numbers_are_normalised)
 	ASSERT_GE(fd, 0);
 	w0 = walk_count();
 	for (i = 0; i < 20; i++) {
-		ASSERT_EQ(0, info_dev(self->ctl, makedev(4, 0), &info));
+		ASSERT_EQ(0, info_by_devt(self->ctl, makedev(4, 0), &info));
 		EXPECT_EQ(4, info.dev_major);
 		EXPECT_NE(0, info.dev_minor);
 	}
@@ -555,7 +545,7 @@ TEST_F(harm, opens_blocked_in_carrier_wait_are_counted_and_repaired)
 	ASSERT_EQ(0, read_text("/sys/class/portown/tap_missed", buf, sizeof(buf)));
 	EXPECT_LT(missed0, atol(buf)) TH_LOG("a missed open was not counted");
 	for (i = 0; i < 40; i++) {
-		ASSERT_EQ(0, info_dev(self->ctl, self->devt, &info));
+		ASSERT_EQ(0, info_by_devt(self->ctl, self->devt, &info));
 		if (info.nr_holders == 1)
 			break;
 		sleep_ms(100);

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -217,6 +218,17 @@ static inline int inject_drops(int n)
 	len = write(fd, buf, len) == len ? 0 : -1;
 	close(fd);
 	return len;
+}
+
+/* INFO on a port named by its device number. */
+static inline int info_by_devt(int ctl, dev_t devt, struct portown_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->fd = -1;
+	info->dev_major = major(devt);
+	info->dev_minor = minor(devt);
+	return ioctl(ctl, PORTOWN_IOC_INFO, info);
 }
 
 /* Run @cmd with the shell; its output in @out, its exit status returned. */

@@ -13,6 +13,7 @@
  * to the TAP output as "# figure: NAME VALUE" lines.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -60,7 +61,10 @@ struct shared {
 	int stop;		/* 1: the stage is over; 2: a worker saw a fault */
 	int quiet;		/* the reloader asks: leave the module alone a moment */
 	unsigned long ops[OP_COUNT];
-	unsigned long unloads, loads;
+	unsigned long unloads, loads, unload_tries;
+	long min_refcnt;		/* the lowest use count seen on a failed unload */
+	int detach_err;			/* why the reloader last failed to detach the shim */
+	char keeper[512];		/* who kept the module at the last give-up */
 };
 
 static struct shared *sh;
@@ -222,20 +226,20 @@ static void pass(struct worker *w)
 }
 
 /*
- * Operations that keep the module in use (/dev/portown open, the shim
- * attached): while the reloader wants to unload it, the workers go on
- * with everything else, opens, closes and hangups that the tap sees while
- * it goes and comes back.
+ * While the reloader wants to unload the module, the workers leave alone
+ * what keeps it in use (/dev/portown open, the shim attached) and the
+ * ttys' line disciplines (their ioctls would starve the reloader's
+ * TIOCSETD), and go on with what the tap sees while it goes and comes
+ * back: opens, closes, descriptors passed, session leaders' hangups.
  */
-static bool pins_module(enum op op)
+static bool quiet_op(enum op op)
 {
 	switch (op) {
-	case OP_CLAIM:
-	case OP_RELEASE:
-	case OP_WAIT:
-	case OP_SHIM:
-	case OP_STREAM:
-	case OP_QUERY:
+	case OP_OPEN:
+	case OP_CLOSE:
+	case OP_PASS:
+	case OP_SESSION:
+	case OP_SYSFS:
 		return true;
 	default:
 		return false;
@@ -247,8 +251,8 @@ static void one_op(struct worker *w)
 	enum op op = rnd(OP_COUNT);
 	int fd = any_fd(w), ld;
 
-	if (flag(&sh->quiet) && pins_module(op))
-		op = rnd(2) ? OP_N_TTY : OP_OPEN;
+	if (flag(&sh->quiet) && !quiet_op(op))
+		op = rnd(2) ? OP_CLOSE : OP_OPEN;
 
 	switch (op) {
 	case OP_OPEN:
@@ -326,15 +330,66 @@ static void worker_main(unsigned int i, int to_next, int from_prev)
 	_exit(0);
 }
 
-/* Detach the shim from every port, as root may. */
-static void detach_all(void)
+/* Who keeps the module: the shims attached, and /dev/portown descriptors. */
+static void who_keeps(char *out, size_t len)
 {
-	int p, fd, ld = N_TTY;
+	char path[600], link[64], buf[128];
+	struct dirent *d, *f;
+	DIR *proc, *fds;
+	int p, n = 0;
+	size_t used = 0;
 
 	for (p = 0; p < PORTS; p++) {
-		fd = open(ports[p], O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0) {
-			ioctl(fd, TIOCSETD, &ld);
+		snprintf(path, sizeof(path), "%s/shim", sysdirs[p]);
+		if (!read_text(path, buf, sizeof(buf)) && buf[0])
+			used += snprintf(out + used, len - used, "shim on %s by %s; ",
+					 ports[p], buf);
+	}
+	proc = opendir("/proc");
+	while (proc && (d = readdir(proc))) {
+		snprintf(path, sizeof(path), "/proc/%s/fd", d->d_name);
+		fds = opendir(path);
+		while (fds && (f = readdir(fds))) {
+			ssize_t k;
+
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", d->d_name, f->d_name);
+			k = readlink(path, link, sizeof(link) - 1);
+			if (k <= 0)
+				continue;
+			link[k] = '\0';
+			if (!strcmp(link, "/dev/portown") && n++ < 3)
+				used += snprintf(out + used, len - used,
+						 "pid %s holds /dev/portown; ", d->d_name);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+}
+
+/*
+ * Detach the shim from every port, as root may: a session leader's exit
+ * hanging the port up in between makes TIOCSETD fail (EIO), and a reopen
+ * attaches the discipline the port's settings name again, so each port
+ * gets a few tries.
+ */
+static void detach_all(void)
+{
+	int p, fd, i, ld = N_TTY;
+
+	for (p = 0; p < PORTS; p++) {
+		for (i = 0; i < 10; i++) {
+			fd = open(ports[p], O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+			if (fd < 0) {
+				sh->detach_err = errno;
+				continue;
+			}
+			if (!ioctl(fd, TIOCSETD, &ld)) {
+				close(fd);
+				break;
+			}
+			sh->detach_err = 1000 + errno;
 			close(fd);
 		}
 	}
@@ -354,12 +409,21 @@ static void reloader_main(void)
 	while (!flag(&sh->stop)) {
 		sleep_ms(200 + rnd(300));
 		set_flag(&sh->quiet, 1);
+		sleep_ms(50);		/* for what the workers are in the middle of */
 		for (i = 0; i < 50 && module_loaded("portown") && !flag(&sh->stop); i++) {
+			char buf[32];
+
 			detach_all();
+			sh->unload_tries++;
 			if (!unload("portown")) {
 				__atomic_add_fetch(&sh->unloads, 1, __ATOMIC_RELAXED);
 				break;
 			}
+			if (!read_text("/sys/module/portown/refcnt", buf, sizeof(buf)) &&
+			    atol(buf) < sh->min_refcnt)
+				sh->min_refcnt = atol(buf);
+			if (i == 49)
+				who_keeps(sh->keeper, sizeof(sh->keeper));
 			sleep_ms(10);
 		}
 		sleep_ms(rnd(50));
@@ -426,6 +490,7 @@ TEST_F_TIMEOUT(stage, reliability_under_load_and_reloads, 3600)
 		SKIP(return, "needs root to load modules");
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh);
+	sh->min_refcnt = 1L << 30;
 	unload_portown();
 	ASSERT_EQ(0, load(portown_ko(), ""));
 
@@ -471,6 +536,10 @@ TEST_F_TIMEOUT(stage, reliability_under_load_and_reloads, 3600)
 	}
 	printf("# figure: stress_operations %lu\n", total);
 	printf("# figure: stress_unloads %lu\n", sh->unloads);
+	printf("# figure: stress_unload_tries %lu\n", sh->unload_tries);
+	printf("# stress: lowest use count of the module at a refused unload: %ld; detach: %d\n",
+	       sh->min_refcnt, sh->detach_err);
+	printf("# stress: kept by: %s\n", sh->keeper);
 	printf("# figure: stress_loads %lu\n", sh->loads);
 	printf("# figure: stress_seconds %lld\n", (now_ns() - t0) / 1000000000LL);
 	EXPECT_LT(2, sh->unloads)

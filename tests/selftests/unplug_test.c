@@ -66,16 +66,6 @@ static int sysfs_int(const char *dir, const char *attr)
 	return atoi(buf);
 }
 
-static int info_by_devt(int ctl, dev_t devt, struct portown_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	info->fd = -1;
-	info->dev_major = major(devt);
-	info->dev_minor = minor(devt);
-	return ioctl(ctl, PORTOWN_IOC_INFO, info);
-}
-
 /* Read queued events until one of @type for @name; false if none. */
 static bool saw_event(int ctl, unsigned int type, const char *name, struct portown_event *out)
 {
