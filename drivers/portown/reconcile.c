@@ -246,6 +246,9 @@ static void portown_reconcile_one(struct portown_port *port, struct tty_struct *
 	if (tty) {
 		if (portown_truth_grow(&t, 16))
 			goto out;
+		/* apply what is queued first: the tty lock is held for less */
+		portown_sync_lock();
+		portown_sync_unlock();
 		/* not in the middle of an open's or a hangup's tty work */
 		tty_lock(tty);
 		if (portown_truth_take(tty, &t)) {

@@ -198,8 +198,9 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", USB0));
 	EXPECT_EQ(0, agent_do(&self->b, 'o'));
 	ASSERT_TRUE(await_sysfs(SYS0, "state", "open"));
-	EXPECT_EQ(1, sysfs_int(SYS0, "opens"));		/* a fresh record */
-	EXPECT_EQ(0, sysfs_int(SYS0, "hangups"));
+	/* a fresh record (its files appear one by one: wait for each) */
+	EXPECT_TRUE(await_sysfs(SYS0, "opens", "1"));
+	EXPECT_TRUE(await_sysfs(SYS0, "hangups", "0"));
 	EXPECT_EQ(0, agent_do(&self->b, 'c'));
 }
 
