@@ -407,8 +407,19 @@ TEST_F(harm, results_say_how_many_were_written)
 	h.count = MANY + 100;
 	h.entry_size = sizeof(*ids);
 	h.holders = (unsigned long)ids;
-	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_HOLDERS, &h));
-	EXPECT_EQ(MANY, h.count);
+	/*
+	 * So many opens at once may overflow the tap's ring on a slow kernel
+	 * (tap_missed); the reconciler then finds the rest within seconds.
+	 */
+	for (i = 0; i < 100; i++) {
+		h.count = MANY + 100;
+		ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_HOLDERS, &h));
+		if (h.count == MANY)
+			break;
+		sleep_ms(100);
+	}
+	EXPECT_EQ(MANY, h.count) TH_LOG("tap_missed %s", read_text("/sys/class/portown/tap_missed",
+				(char *)evs, sizeof(evs)) ? "?" : (char *)evs);
 	EXPECT_EQ(MANY, h.written);
 	for (i = 0; i < MANY; i++)
 		bad += ids[i].pid != getpid() || !ids[i].since_ns;
