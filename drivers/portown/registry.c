@@ -571,31 +571,29 @@ bool portown_port_held_by_other(const struct portown_port *port, const struct pi
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_held_by_other);
 
-/**
- * portown_port_open() - record a new descriptor of a port
- * @port: the record
- * @file: the descriptor's struct file
- * @who: the opener
- * @f_flags: its open flags
- *
- * A @file already recorded is a descriptor whose close was missed and
- * whose memory was reused: the stale entry is replaced.
- *
- * Context: caller holds portown_lock; may sleep (allocates).
- * Return: 0, or -ENOMEM.
- */
-int portown_port_open(struct portown_port *port, const void *file,
-		      const struct portown_who *who, unsigned int f_flags)
+static int portown_port_add_holder(struct portown_port *port, const void *file,
+				   const struct portown_who *who, unsigned int f_flags,
+				   bool found)
 {
 	struct portown_claim *claim = portown_port_claim_of(port);
 	struct portown_holder *h;
 
 	lockdep_assert_held(&portown_lock);
 	h = portown_port_holder(port, file);
+	if (h && h->found && !found) {
+		/* the event of an open a walk found first: that same open */
+		portown_who_put(&h->who);
+		portown_who_copy(&h->who, who);
+		h->f_flags = f_flags;
+		h->found = false;
+		return 0;
+	}
 	if (h) {
+		/* the same struct file again: its close was missed */
 		if (!h->hungup)
 			port->nr_live--;
 		port->nr_holders--;
+		port->counters.closes++;
 		list_del(&h->node);
 		portown_who_put(&h->who);
 	} else {
@@ -607,6 +605,7 @@ int portown_port_open(struct portown_port *port, const void *file,
 	portown_who_copy(&h->who, who);
 	h->f_flags = f_flags;
 	h->hungup = false;
+	h->found = found;
 	h->privileged = claim && claim->who.pid != who->pid;
 	list_add_tail(&h->node, &port->holders);
 	port->nr_holders++;
@@ -615,7 +614,50 @@ int portown_port_open(struct portown_port *port, const void *file,
 	portown_port_record(port, PORTOWN_EV_OPEN, who);
 	return 0;
 }
+
+/**
+ * portown_port_open() - record a new descriptor of a port
+ * @port: the record
+ * @file: the descriptor's struct file
+ * @who: the opener
+ * @f_flags: its open flags
+ *
+ * The tap's open event.  A @file found before its event came (by
+ * portown_port_found()) is that same open: only its opener is taken
+ * from the event.  Any other @file already recorded is a descriptor
+ * whose close was missed and whose memory was reused: the stale entry
+ * is closed and replaced.
+ *
+ * Context: caller holds portown_lock; may sleep (allocates).
+ * Return: 0, or -ENOMEM.
+ */
+int portown_port_open(struct portown_port *port, const void *file,
+		      const struct portown_who *who, unsigned int f_flags)
+{
+	return portown_port_add_holder(port, file, who, f_flags, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(portown_port_open);
+
+/**
+ * portown_port_found() - record a descriptor found without its open event
+ * @port: the record
+ * @file: the descriptor's struct file, not yet recorded
+ * @who: the process found holding it
+ * @f_flags: its open flags
+ *
+ * A walk of the descriptor tables (at load, or by the reconciler) or a
+ * caller's own descriptor found it.  Its open event may still be on its
+ * way; when it comes, portown_port_open() counts no second open.
+ *
+ * Context: caller holds portown_lock; may sleep (allocates).
+ * Return: 0, or -ENOMEM.
+ */
+int portown_port_found(struct portown_port *port, const void *file,
+		       const struct portown_who *who, unsigned int f_flags)
+{
+	return portown_port_add_holder(port, file, who, f_flags, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_found);
 
 /**
  * portown_port_holder_hungup() - mark one descriptor as hung up

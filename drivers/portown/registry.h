@@ -58,6 +58,8 @@ struct portown_who {
  * @f_flags: the descriptor's open flags
  * @hungup: the port was hung up under this descriptor
  * @privileged: opened while another process claimed the port
+ * @found: recorded from a walk or its holder's own descriptor, before (or
+ *	without) its open event
  */
 struct portown_holder {
 	struct list_head node;
@@ -66,6 +68,7 @@ struct portown_holder {
 	unsigned int f_flags;
 	bool hungup;
 	bool privileged;
+	bool found;
 };
 
 /**
@@ -228,6 +231,8 @@ bool portown_port_held_by_other(const struct portown_port *port, const struct pi
 
 int portown_port_open(struct portown_port *port, const void *file,
 		      const struct portown_who *who, unsigned int f_flags);
+int portown_port_found(struct portown_port *port, const void *file,
+		       const struct portown_who *who, unsigned int f_flags);
 bool portown_port_close(struct portown_port *port, const void *file,
 			const struct portown_who *who);
 bool portown_port_hangup(struct portown_port *port, const struct portown_who *who);

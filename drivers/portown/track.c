@@ -326,7 +326,7 @@ struct portown_port *portown_track_adopt(struct tty_struct *tty, struct file *fi
 	if (!port || portown_port_holder(port, file) || tty_hung_up_p(file))
 		return port;
 	portown_who_current(&who);
-	portown_port_open(port, file, &who, file->f_flags);
+	portown_port_found(port, file, &who, file->f_flags);
 	portown_who_put(&who);
 	return port;
 }
@@ -390,7 +390,7 @@ static void portown_discovered(const struct portown_found *found, unsigned int n
 		port = portown_track_tty(portown_file_tty(file));
 		if (!port || portown_port_holder(port, file))
 			continue;
-		if (portown_port_open(port, file, who, file->f_flags))
+		if (portown_port_found(port, file, who, file->f_flags))
 			continue;
 		if (found[i].hungup)
 			portown_port_holder_hungup(port, file);
