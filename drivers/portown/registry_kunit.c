@@ -568,6 +568,37 @@ static void registry_dead_claim_ends(struct kunit *test)
 	portown_who_put(&gone);
 }
 
+/*
+ * A walk may find a descriptor before its open event comes: the event is
+ * then that same open, counted once; a struct file seen again after a
+ * missed close is a new open, and the missed close is counted.
+ */
+static void registry_found_then_event_counts_once(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct portown_holder *h;
+
+	mutex_lock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, portown_port_found(port, &t->files[0], &t->b, O_RDONLY), 0);
+	KUNIT_EXPECT_EQ(test, portown_port_open(port, &t->files[0], &t->a, O_RDWR), 0);
+	h = portown_port_holder(port, &t->files[0]);
+	mutex_unlock(&portown_lock);
+	KUNIT_EXPECT_EQ(test, port->nr_holders, 1U);
+	KUNIT_EXPECT_EQ(test, port->counters.opens, 1ULL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	KUNIT_EXPECT_PTR_EQ(test, h->who.pid, t->a.pid);	/* the event knows the opener */
+	KUNIT_EXPECT_EQ(test, h->f_flags, (unsigned int)O_RDWR);
+
+	open_as(test, port, &t->files[0], &t->b);		/* its close was missed */
+	KUNIT_EXPECT_EQ(test, port->nr_holders, 1U);
+	KUNIT_EXPECT_EQ(test, port->counters.opens, 2ULL);
+	KUNIT_EXPECT_EQ(test, port->counters.closes, 1ULL);
+	KUNIT_EXPECT_FALSE(test, close_file(port, &t->files[0]));
+	KUNIT_EXPECT_EQ(test, port->counters.closes, 2ULL);
+	KUNIT_EXPECT_EQ(test, port->nr_holders, 0U);
+}
+
 static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_lookup_and_add),
 	KUNIT_CASE(registry_state_machine),
@@ -580,6 +611,7 @@ static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_gone_then_retired),
 	KUNIT_CASE(registry_peek_and_baseline),
 	KUNIT_CASE(registry_dead_claim_ends),
+	KUNIT_CASE(registry_found_then_event_counts_once),
 	{}
 };
 
