@@ -79,13 +79,13 @@ static inline bool module_loaded(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-/* Unload portown, giving its last users up to 2 s to go; 0 when it is gone. */
+/* Unload portown, giving its last users up to 10 s to go; 0 when it is gone. */
 static inline int unload_portown(void)
 {
 	struct timespec ts = { 0, 20 * 1000000L };
 	int i;
 
-	for (i = 0; i < 100 && module_loaded("portown") && unload("portown"); i++)
+	for (i = 0; i < 500 && module_loaded("portown") && unload("portown"); i++)
 		nanosleep(&ts, NULL);
 	return module_loaded("portown") ? -1 : 0;
 }
