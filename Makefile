@@ -8,6 +8,7 @@
 #   make check              everything the project tests (see README.md)
 #   make soak               the reliability stage alone, SOAK_SECONDS (600)
 #                           on each of the debug and PREEMPT_RT kernels
+#   make check-canaries     prove each detector of make check fires
 #   make demo               the field stories in a VM on a stock kernel
 #   make lint               checkpatch, sparse, kernel-doc, shellcheck
 
@@ -36,6 +37,9 @@ install: module
 check:
 	tools/testing/check.sh
 
+check-canaries:
+	tools/testing/canaries.sh
+
 soak:
 	PORTOWN_SOAK_SECONDS=$(SOAK_SECONDS) PORTOWN_NO_LINT=1 \
 	PORTOWN_KERNELS="$${PORTOWN_KERNELS:-debug-6.12 rt-6.12}" tools/testing/check.sh
@@ -46,4 +50,4 @@ demo:
 lint:
 	tools/testing/lint.sh
 
-.PHONY: all module clean install check soak demo lint
+.PHONY: all module clean install check check-canaries soak demo lint

