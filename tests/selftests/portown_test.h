@@ -134,6 +134,19 @@ static inline int std_termios(struct termios *t)
 	return r;
 }
 
+/*
+ * Settings of a 16550 as its driver leaves it (the kernel's defaults at
+ * 9600 baud, CLOCAL): what the next user finds after a hangup with
+ * portown, unless an administrator set another baseline.
+ */
+static inline int uart_defaults(struct termios *t)
+{
+	if (std_termios(t))
+		return -1;
+	t->c_cflag = CS8 | CREAD | HUPCL | CLOCAL;
+	return cfsetspeed(t, B9600);
+}
+
 static inline bool exists(const char *path)
 {
 	return access(path, F_OK) == 0;
