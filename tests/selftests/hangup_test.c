@@ -167,15 +167,16 @@ static int hang_up(const char *tty, enum trigger t, const char *line)
 }
 
 /*
- * Does @tty's history have a reinit naming @pid as the owner whose
- * exclusive flag was cleared?
+ * Is there a reinit in @tty's history naming @pid as the owner whose
+ * settings were reset, with @flags (PORTOWN_ID_EXCL: and whose exclusive
+ * flag was cleared)?  The event in *@found.
  */
-static bool reinit_cleared_excl_of(const char *tty, pid_t pid)
+static bool reinit_of(const char *tty, pid_t pid, __u32 flags, struct portown_event *found)
 {
 	struct portown_event ev[PORTOWN_HISTORY_MAX];
 	struct portown_history h = { .size = sizeof(h), .fd = -1 };
 	struct stat st;
-	bool found = false;
+	bool ok = false;
 	unsigned int i;
 	int ctl;
 
@@ -189,18 +190,22 @@ static bool reinit_cleared_excl_of(const char *tty, pid_t pid)
 	h.events = (unsigned long)ev;
 	if (ioctl(ctl, PORTOWN_IOC_HISTORY, &h))
 		goto out;
-	for (i = 0; i < h.count && i < PORTOWN_HISTORY_MAX; i++)
+	for (i = 0; i < h.count && i < PORTOWN_HISTORY_MAX; i++) {
 		if (ev[i].type == PORTOWN_EV_REINIT && ev[i].who.pid == pid &&
-		    (ev[i].who.flags & PORTOWN_ID_EXCL))
-			found = true;
+		    (ev[i].who.flags & flags) == flags) {
+			*found = ev[i];
+			ok = true;
+		}
+	}
 out:
 	if (ctl >= 0)
 		close(ctl);
-	return found;
+	return ok;
 }
 
 TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 {
+	struct portown_event ev;
 	char buf[32], path[160];
 	struct termios t;
 	int fd, i, r;
@@ -241,7 +246,7 @@ TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 	}
 	EXPECT_LT(i, 100) TH_LOG("reinits never counted");
 	/* the reinit names the old user, whose TIOCEXCL was cleared */
-	EXPECT_TRUE(reinit_cleared_excl_of(self->tty, self->a.pid));
+	EXPECT_TRUE(reinit_of(self->tty, self->a.pid, PORTOWN_ID_EXCL, &ev));
 
 	/* the old user's dead descriptor is still there: hung up, not closed */
 	agent_kill(&self->b);
@@ -251,6 +256,321 @@ TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 	EXPECT_EQ(0, agent_do(&self->a, 'c'));
 	ASSERT_EQ(0, read_text(path, buf, sizeof(buf)));
 	EXPECT_STREQ("closed", buf);
+}
+
+/* --- real programs as holders, on the loopback UART --------------------- */
+
+/*
+ * The same story with Debian's own programs, which never heard of
+ * portown, holding the UART with the test bench's loopback plug (ttyS7)
+ * as a uid-1000 user would: picocom in a terminal of its own, and socat
+ * with TIOCEXCL (socat 1.7.4 has no option for it: ioctl-void=0x540C)
+ * and ignoreeof, so that it keeps its dead descriptor after the hangup,
+ * as a stuck program does.  That each really holds the port is shown by
+ * bytes: what the test gives it to send crosses the 8250, comes back
+ * through the plug and out of the program again; and, with portown, by
+ * the port's record, which names it.  The port is hung up with
+ * TIOCVHANGUP from root.
+ */
+enum holder_prog { PICOCOM, SOCAT_TIOCEXCL };
+
+FIXTURE(real_holder) {
+	struct agent next;	/* the next user */
+	pid_t holder;
+	int in, out;		/* what the holder reads (sends) and writes (got) */
+	const char *tty;
+	char sys[96];
+};
+
+FIXTURE_VARIANT(real_holder) {
+	bool module;
+	enum holder_prog prog;
+	const char *comm;
+};
+
+FIXTURE_VARIANT_ADD(real_holder, picocom_stock) {
+	.module = false, .prog = PICOCOM, .comm = "picocom",
+};
+
+FIXTURE_VARIANT_ADD(real_holder, picocom_portown) {
+	.module = true, .prog = PICOCOM, .comm = "picocom",
+};
+
+FIXTURE_VARIANT_ADD(real_holder, socat_tiocexcl_stock) {
+	.module = false, .prog = SOCAT_TIOCEXCL, .comm = "socat",
+};
+
+FIXTURE_VARIANT_ADD(real_holder, socat_tiocexcl_portown) {
+	.module = true, .prog = SOCAT_TIOCEXCL, .comm = "socat",
+};
+
+FIXTURE_SETUP(real_holder)
+{
+	struct termios t;
+	int fd;
+
+	memset(self, 0, sizeof(*self));
+	self->in = -1;
+	self->out = -1;
+	if (geteuid())
+		SKIP(return, "needs root to load modules");
+	unload_portown();
+	ASSERT_FALSE(module_loaded("portown"));
+	self->tty = loop_tty();
+	snprintf(self->sys, sizeof(self->sys), "/sys/class/portown/%s",
+		 strrchr(self->tty, '/') + 1);
+
+	/* the plug is in; the port as its driver leaves it: 9600 baud, cooked */
+	fd = open(self->tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0) TH_LOG("%s: %s", self->tty, strerror(errno));
+	ASSERT_TRUE(loop_plugged(fd))
+		TH_LOG("nothing comes back on %s: is the host's loopback plug in?", self->tty);
+	ASSERT_EQ(0, uart_defaults(&t));
+	ASSERT_EQ(0, tcsetattr(fd, TCSANOW, &t));
+	close(fd);
+
+	if (variant->module)
+		ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(real_holder)
+{
+	agent_kill(&self->next);
+	if (self->holder > 0) {
+		kill(self->holder, SIGKILL);
+		waitpid(self->holder, NULL, 0);
+	}
+	if (self->out >= 0 && self->out != self->in)
+		close(self->out);
+	if (self->in >= 0)
+		close(self->in);
+	unload_portown();
+}
+
+/*
+ * picocom -b 115200 on @tty as uid 1000, in a terminal of its own: a pty
+ * whose master is *@term.  The terminal is raw from the start: a pty that
+ * echoed what is typed before picocom set it up would pass for picocom.
+ */
+static pid_t start_picocom(const char *tty, int *term)
+{
+	int master, slave;
+	struct termios t;
+	char name[64];
+	pid_t pid;
+
+	if (open_pty(&master, &slave, name, sizeof(name)) || tcgetattr(slave, &t))
+		return -1;
+	cfmakeraw(&t);
+	if (tcsetattr(slave, TCSANOW, &t))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0))
+			_exit(2);
+		if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+			_exit(2);
+		close_range(3, ~0U, 0);		/* the results channel, too */
+		if (become(USER_UID))
+			_exit(3);
+		execl("/usr/bin/picocom", "picocom", "-q", "-b", "115200", tty, NULL);
+		_exit(127);
+	}
+	close(slave);
+	*term = master;
+	return pid;
+}
+
+/*
+ * socat between a pair of pipes (*@in, what it sends; *@out, what it got)
+ * and @tty, raw at 115200 baud, as uid 1000: TIOCEXCL once the port is
+ * open; the end of file a hung-up port reads ignored.
+ */
+static pid_t start_socat(const char *tty, int *in, int *out)
+{
+	int to[2], from[2];
+	char addr[160];
+	pid_t pid;
+
+	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0)
+			_exit(2);
+		close_range(3, ~0U, 0);
+		if (become(USER_UID))
+			_exit(3);
+		snprintf(addr, sizeof(addr), "%s,cfmakeraw,b115200,ioctl-void=0x%x,ignoreeof",
+			 tty, TIOCEXCL);
+		execl("/usr/bin/socat", "socat", "STDIO", addr, NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	*in = to[1];
+	*out = from[0];
+	return pid;
+}
+
+/* Read from @fd until @want has come, or nothing did for @ms. */
+static bool await_text(int fd, const char *want, int ms)
+{
+	char buf[512];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(buf) - 1 && readable(fd, ms)) {
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			break;
+		got += n;
+		buf[got] = '\0';
+		if (strstr(buf, want))
+			return true;
+	}
+	return false;
+}
+
+/* Wait up to @ms for child @pid to end. */
+static bool await_exit(pid_t pid, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return true;
+		sleep_ms(10);
+	}
+	return waitpid(pid, NULL, WNOHANG) == pid;
+}
+
+/* Root's look at @tty's settings. */
+static int settings_of(const char *tty, struct termios *t)
+{
+	int fd, r;
+
+	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = tcgetattr(fd, t);
+	close(fd);
+	return r;
+}
+
+TEST_F_TIMEOUT(real_holder, next_user_gets_the_port_with_baseline_settings, 120)
+{
+	struct portown_info info;
+	struct portown_event ev;
+	struct termios t;
+	bool back, excl = variant->prog == SOCAT_TIOCEXCL;
+	char buf[32], path[160];
+	struct stat st;
+	int fd, ctl, r, i;
+	pid_t holder;
+
+	if (excl) {
+		self->holder = start_socat(self->tty, &self->in, &self->out);
+	} else {
+		self->holder = start_picocom(self->tty, &self->in);
+		self->out = self->in;
+	}
+	ASSERT_GT(self->holder, 0);
+	holder = self->holder;
+
+	/*
+	 * It works the port: what it sends comes back through the plug.
+	 * picocom flushes its terminal's input as it sets it up: until it
+	 * is ready, what is typed is lost, so it is typed again each second.
+	 */
+	for (i = 0, back = false; i < 20 && !back; i++) {
+		ASSERT_EQ(4, write(self->in, "ping", 4));
+		back = await_text(self->out, "ping", 1000);
+	}
+	ASSERT_TRUE(back)
+		TH_LOG("%s sent nothing through %s, or got nothing back", variant->comm, self->tty);
+	while (readable(self->out, 500) && read(self->out, buf, sizeof(buf)) > 0)
+		;
+	/* with its settings */
+	ASSERT_EQ(0, settings_of(self->tty, &t));
+	EXPECT_EQ(B115200, cfgetospeed(&t));
+	EXPECT_FALSE(t.c_lflag & (ICANON | ECHO));
+	if (variant->module) {
+		ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+		ASSERT_GE(ctl, 0);
+		ASSERT_EQ(0, stat(self->tty, &st));
+		ASSERT_EQ(0, info_by_devt(ctl, st.st_rdev, &info));
+		close(ctl);
+		EXPECT_EQ(PORTOWN_STATE_OPEN, info.state);
+		EXPECT_EQ(holder, info.owner.pid);
+		EXPECT_EQ(USER_UID, info.owner.uid);
+		EXPECT_STREQ(variant->comm, info.owner.comm);
+	}
+	/* TIOCEXCL: the next user is refused while socat holds the port */
+	ASSERT_EQ(0, agent_start(&self->next, USER_UID, "dialer", self->tty));
+	if (excl)
+		EXPECT_EQ(EBUSY, agent_do(&self->next, 'o'));
+
+	r = hang_up(self->tty, TIOCVHANGUP_IOCTL, NULL);
+	ASSERT_EQ(0, r) TH_LOG("hangup failed: %d", r);
+	snprintf(path, sizeof(path), "%s/state", self->sys);
+	if (excl) {
+		/* socat ignores the end of file: it keeps its dead descriptor */
+		sleep_ms(500);
+		ASSERT_EQ(0, waitpid(holder, NULL, WNOHANG)) TH_LOG("socat is gone");
+		if (variant->module) {
+			ASSERT_EQ(0, read_text(path, buf, sizeof(buf)));
+			EXPECT_STREQ("hungup", buf);
+		}
+	} else {
+		/* picocom reads nothing from the hung-up port, and exits */
+		ASSERT_TRUE(await_exit(holder, 10000)) TH_LOG("picocom did not exit");
+		self->holder = 0;
+	}
+
+	r = agent_do(&self->next, 'o');
+	ASSERT_EQ(0, settings_of(self->tty, &t));
+	if (!variant->module) {
+		/* the stock failures, reproduced */
+		if (excl) {
+			EXPECT_EQ(EBUSY, r);
+		} else {
+			/* picocom's raw 115200 outlives it */
+			EXPECT_EQ(0, r);
+			EXPECT_EQ(B115200, cfgetospeed(&t));
+			EXPECT_FALSE(t.c_lflag & ICANON);
+		}
+		return;
+	}
+	EXPECT_EQ(0, r) TH_LOG("next opener: %s", strerror(r));
+	if (excl)
+		EXPECT_EQ(0, waitpid(holder, NULL, WNOHANG));	/* while it held on */
+	/* the driver's settings, not the holder's */
+	EXPECT_EQ(B9600, cfgetospeed(&t));
+	EXPECT_TRUE(t.c_lflag & ICANON);
+	EXPECT_TRUE(t.c_lflag & ECHO);
+	EXPECT_TRUE(t.c_cflag & CLOCAL);
+
+	/* the reinit names the holder, and the TIOCEXCL it cleared */
+	for (i = 0; i < 300 && !reinit_of(self->tty, holder, 0, &ev); i++)
+		sleep_ms(10);
+	ASSERT_LT(i, 300) TH_LOG("no reinit naming %s", variant->comm);
+	EXPECT_STREQ(variant->comm, ev.who.comm);
+	EXPECT_EQ(USER_UID, ev.who.uid);
+	EXPECT_EQ(excl, !!(ev.who.flags & PORTOWN_ID_EXCL));
+
+	/* and the port works: bytes cross it again */
+	fd = open(self->tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, uart_raw(fd));
+	ASSERT_EQ(4, write(fd, "pong", 4));
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(4, read_all(fd, buf, 4, 10000));
+	EXPECT_STREQ("pong", buf);
+	uart_quiet(fd);
+	close(fd);
 }
 
 /*

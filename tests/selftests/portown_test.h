@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,6 +51,16 @@ static inline const char *helper_ko(void)
 static inline const char *test_tty(void)
 {
 	return env_or("PORTOWN_TTY", "/dev/ttyS1");
+}
+
+/*
+ * The 16550 UART whose chardev is a socket with the host's loopback plug
+ * in it (loopback_plug in tools/testing/lib.sh): every byte sent comes
+ * back as input.
+ */
+static inline const char *loop_tty(void)
+{
+	return env_or("PORTOWN_LOOP_TTY", "/dev/ttyS7");
 }
 
 static inline int load(const char *path, const char *params)
@@ -105,6 +116,37 @@ static inline int open_pty(int *master, int *slave, char *name, size_t len)
 	return *slave < 0 ? -1 : 0;
 }
 
+/*
+ * The kernel's default settings of a terminal (tty_std_termios), as a new
+ * pty has them: in @t.  0, or -1 with errno set.
+ */
+static inline int std_termios(struct termios *t)
+{
+	int master = -1, slave = -1, r = -1;
+	char name[64];
+
+	if (!open_pty(&master, &slave, name, sizeof(name)))
+		r = tcgetattr(slave, t);
+	if (master >= 0)
+		close(master);
+	if (slave >= 0)
+		close(slave);
+	return r;
+}
+
+/*
+ * Settings of a 16550 as its driver leaves it (the kernel's defaults at
+ * 9600 baud, CLOCAL): what the next user finds after a hangup with
+ * portown, unless an administrator set another baseline.
+ */
+static inline int uart_defaults(struct termios *t)
+{
+	if (std_termios(t))
+		return -1;
+	t->c_cflag = CS8 | CREAD | HUPCL | CLOCAL;
+	return cfsetspeed(t, B9600);
+}
+
 static inline bool exists(const char *path)
 {
 	return access(path, F_OK) == 0;
@@ -142,6 +184,108 @@ static inline void sleep_ms(int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+static inline bool readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/*
+ * Read until @want bytes have come or @ms went by without any: a pty's
+ * flip buffer, or a UART's FIFO, may hand them over in pieces.
+ */
+static inline ssize_t read_all(int fd, char *buf, size_t want, int ms)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < want && readable(fd, ms)) {
+		n = read(fd, buf + got, want - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/* Wait up to @ms for @n bytes of input to be readable on @fd (TIOCINQ). */
+static inline bool await_input(int fd, int n, int ms)
+{
+	int inq = -1;
+
+	for (; ms > 0; ms -= 10) {
+		if (!ioctl(fd, TIOCINQ, &inq) && inq >= n)
+			return true;
+		sleep_ms(10);
+	}
+	return !ioctl(fd, TIOCINQ, &inq) && inq >= n;
+}
+
+/* Raw 8N1 at 115200 baud, no flow control, CLOCAL: bytes cross as they are. */
+static inline int uart_raw(int fd)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t))
+		return -1;
+	cfmakeraw(&t);
+	t.c_cflag &= ~(CRTSCTS | CSTOPB);
+	t.c_cflag |= CLOCAL | CREAD;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	cfsetspeed(&t, B115200);
+	return tcsetattr(fd, TCSANOW, &t);
+}
+
+/*
+ * Silence the loopback UART at @fd: no echo, which would send every byte
+ * that comes back out again, then read until nothing has come for 500 ms
+ * (at most 30 s), and flush both queues.  Leaves it raw.
+ */
+static inline int uart_quiet(int fd)
+{
+	char buf[256];
+	int i;
+
+	if (uart_raw(fd))
+		return -1;
+	tcdrain(fd);
+	for (i = 0; i < 60 && readable(fd, 500); i++)
+		if (read(fd, buf, sizeof(buf)) <= 0)
+			break;
+	return tcflush(fd, TCIOFLUSH);
+}
+
+/*
+ * Is the host's loopback plug in the UART at @fd?  A probe written must
+ * come back.  QEMU drops what the UART sends until the plug is in, so the
+ * probe is sent again each second, for up to 20 s; what came back is
+ * drained.  Leaves the port raw, at 115200 baud.
+ */
+static inline bool loop_plugged(int fd)
+{
+	static const char probe[] = "portown loopback probe\n";
+	size_t len = sizeof(probe) - 1;
+	char buf[sizeof(probe)];
+	bool back = false;
+	int i;
+
+	if (uart_raw(fd) || tcflush(fd, TCIOFLUSH))
+		return false;
+	for (i = 0; i < 20 && !back; i++) {
+		if (write(fd, probe, len) != (ssize_t)len)
+			return false;
+		memset(buf, 0, sizeof(buf));
+		back = read_all(fd, buf, len, 1000) == (ssize_t)len &&
+		       !memcmp(buf, probe, len);
+		/* a probe cut short as the plug came in: drain its rest */
+		while (!back && readable(fd, 200) && read(fd, buf, sizeof(buf)) > 0)
+			;
+	}
+	return !uart_quiet(fd) && back;
 }
 
 /* Wait up to @ms for @path to exist (sysfs entries are made by a work item). */

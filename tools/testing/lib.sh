@@ -290,18 +290,22 @@ choose_accel() {
 # FTDI USB-serial
 # adapter on an xHCI controller that the host can unplug and plug back
 # (its chardev must be an open one, such as a file: QEMU keeps a
-# usb-serial device detached while its chardev is closed, as null's is).
+# usb-serial device detached while its chardev is closed, as null's is);
+# and a 16550 on a card of its own (ttyS7) whose chardev is a Unix socket
+# with the host's loopback plug in it (loopback_plug): every byte the
+# UART sends comes back to it.
 # Returns qemu's status (124: timed out).
 boot_vm() {
 	local image=$1 initrd=$2 console=$3 results=$4 append=$5 timeout=$6
 	local -a con
-	local qmp qpid hpid rc=0
+	local qmp loop qpid hpid lpid rc=0
 	if [ "$console" = - ]; then
 		con=(-chardev 'stdio,id=con,signal=off' -serial chardev:con)
 	else
 		con=(-serial "file:$console")
 	fi
 	qmp=$(mktemp -u /tmp/portown-qmp.XXXXXX)
+	loop=$(mktemp -u /tmp/portown-loop.XXXXXX)
 	: >"$results"
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-M pc -accel "${PORTOWN_ACCEL:-tcg}" -smp 2 -m 2048 \
@@ -314,15 +318,37 @@ boot_vm() {
 		-device pci-serial,chardev=dcd2 \
 		-device qemu-xhci,id=xhci -chardev file,id=usbser0,path=/dev/null \
 		-device usb-serial,id=ftdi0,bus=xhci.0,chardev=usbser0 \
+		-chardev "socket,id=loop0,path=$loop,server=on,wait=off" \
+		-device pci-serial,chardev=loop0 \
 		-qmp "unix:$qmp,server=on,wait=off" \
 		</dev/null &
 	qpid=$!
 	host_bench "$results" "$qmp" "$qpid" >"$results.host" 2>&1 &
 	hpid=$!
+	loopback_plug "$loop" "$qpid" >"$results.loop" 2>&1 &
+	lpid=$!
 	wait "$qpid" || rc=$?
 	wait "$hpid" || true
-	rm -f "$qmp"
+	wait "$lpid" || true
+	rm -f "$qmp" "$loop"
 	return "$rc"
+}
+
+# The test bench's loopback plug in ttyS7's socket ($1): every byte the
+# UART sends is sent back to it, as by a loopback plug wired RX to TX, so
+# that what a test writes on the port comes back as its input.  QEMU does
+# not wait for the plug (wait=off) and drops what the UART sends until it
+# is in, which a test sees as no echo yet; the plug connects as soon as
+# the socket is there, again if QEMU drops it, and ends with QEMU (pid $2).
+loopback_plug() {
+	local sock=$1 qpid=$2
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ -S "$sock" ]; then
+			# an unnamed pipe read and written: an echo
+			socat -d -d "UNIX-CONNECT:$sock" PIPE || true
+		fi
+		sleep 0.1
+	done
 }
 
 # One QMP command ($2, JSON) on the monitor socket $1; prints the replies

@@ -37,7 +37,7 @@ canary() {
 }
 
 # Test UARTs are root:dialout 0660, as udev would leave them.
-for t in /dev/ttyS1 /dev/ttyS2 /dev/ttyS4 /dev/ttyS5 /dev/ttyS6; do
+for t in /dev/ttyS1 /dev/ttyS2 /dev/ttyS4 /dev/ttyS5 /dev/ttyS6 /dev/ttyS7; do
 	chgrp 20 "$t" && chmod 660 "$t"
 done
 
