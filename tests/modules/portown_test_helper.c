@@ -1,13 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test-only helper for portown's test bed: plays "somebody else" who holds
- * a line-discipline number, so the tests can check that portown refuses a
- * number that is taken.  Never shipped.
+ * Test-only helper for portown's test bed.  Never shipped.
+ *
+ * It plays "somebody else" who holds a line-discipline number, so the
+ * tests can check that portown refuses a number that is taken (the
+ * "ldisc" parameter).
+ *
+ * And it tells a tty's TTY_EXCLUSIVE bit where TIOCGEXCL cannot: on a
+ * hung-up descriptor, whose every ioctl the tty core answers with EIO
+ * (a pty slave after its master closed cannot be opened again either).
+ * /sys/kernel/debug/portown_test_helper/tty_exclusive: write the number
+ * of one of the writer's tty descriptors, hung up or not; a read then
+ * gives "0" or "1", the bit as it was at that write, or "-1" before any.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kallsyms.h>
+#include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 #include <linux/tty.h>
 #include <linux/tty_ldisc.h>
 
@@ -16,23 +31,91 @@ module_param(ldisc, int, 0444);
 MODULE_PARM_DESC(ldisc, "line discipline number to occupy (-1: none)");
 
 static struct tty_ldisc_ops portown_test_ldisc_ops;
+static struct dentry *portown_test_debugfs;
+static atomic_t portown_test_excl = ATOMIC_INIT(-1);
+
+/*
+ * A tty descriptor, hung up or not, releases through tty_release(), which
+ * is not exported: recognised by name, as portown itself does.
+ */
+static bool portown_test_is_tty_file(const struct file *file)
+{
+	char sym[KSYM_SYMBOL_LEN];
+
+	if (!file->f_op || !file->f_op->release || !file->private_data)
+		return false;
+	sprint_symbol(sym, (unsigned long)file->f_op->release);
+	return !strncmp(sym, "tty_release+0x0/", 16);
+}
+
+static ssize_t tty_exclusive_write(struct file *f, const char __user *ubuf, size_t len,
+				   loff_t *ppos)
+{
+	const struct tty_file_private *priv;
+	struct file *file;
+	unsigned int fd;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 10, &fd);
+	if (ret)
+		return ret;
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	ret = -ENOTTY;
+	if (portown_test_is_tty_file(file)) {
+		priv = file->private_data;
+		if (priv->tty) {
+			atomic_set(&portown_test_excl,
+				   test_bit(TTY_EXCLUSIVE, &priv->tty->flags));
+			ret = 0;
+		}
+	}
+	fput(file);
+	return ret ?: len;
+}
+
+static ssize_t tty_exclusive_read(struct file *f, char __user *ubuf, size_t len,
+				  loff_t *ppos)
+{
+	char buf[8];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "%d\n", atomic_read(&portown_test_excl));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations tty_exclusive_fops = {
+	.owner = THIS_MODULE,
+	.write = tty_exclusive_write,
+	.read = tty_exclusive_read,
+	.llseek = default_llseek,
+};
 
 static int __init portown_test_helper_init(void)
 {
-	if (ldisc < 0)
-		return 0;
+	int ret;
+
 	if (ldisc >= NR_LDISCS)
 		return -EINVAL;
-
-	n_tty_inherit_ops(&portown_test_ldisc_ops);
-	portown_test_ldisc_ops.num = ldisc;
-	portown_test_ldisc_ops.name = "po_test_hold";
-	portown_test_ldisc_ops.owner = THIS_MODULE;
-	return tty_register_ldisc(&portown_test_ldisc_ops);
+	if (ldisc >= 0) {
+		n_tty_inherit_ops(&portown_test_ldisc_ops);
+		portown_test_ldisc_ops.num = ldisc;
+		portown_test_ldisc_ops.name = "po_test_hold";
+		portown_test_ldisc_ops.owner = THIS_MODULE;
+		ret = tty_register_ldisc(&portown_test_ldisc_ops);
+		if (ret)
+			return ret;
+	}
+	portown_test_debugfs = debugfs_create_dir("portown_test_helper", NULL);
+	debugfs_create_file("tty_exclusive", 0600, portown_test_debugfs, NULL,
+			    &tty_exclusive_fops);
+	return 0;
 }
 
 static void __exit portown_test_helper_exit(void)
 {
+	debugfs_remove_recursive(portown_test_debugfs);
 	if (ldisc >= 0)
 		tty_unregister_ldisc(&portown_test_ldisc_ops);
 }

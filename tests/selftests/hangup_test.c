@@ -167,35 +167,37 @@ static int hang_up(const char *tty, enum trigger t, const char *line)
 }
 
 /*
- * Does @tty's history have a reinit naming @pid as the owner whose
+ * Does the history of a port, named by a descriptor @fd of it or else by
+ * @tty's device number, have a reinit naming @pid as the owner whose
  * exclusive flag was cleared?
  */
-static bool reinit_cleared_excl_of(const char *tty, pid_t pid)
+static bool reinit_cleared_excl(int fd, const char *tty, pid_t pid)
 {
 	struct portown_event ev[PORTOWN_HISTORY_MAX];
-	struct portown_history h = { .size = sizeof(h), .fd = -1 };
+	struct portown_history h = {
+		.size = sizeof(h), .fd = fd, .count = PORTOWN_HISTORY_MAX,
+		.entry_size = sizeof(ev[0]), .events = (unsigned long)ev,
+	};
 	struct stat st;
 	bool found = false;
 	unsigned int i;
 	int ctl;
 
+	if (fd < 0) {
+		if (stat(tty, &st))
+			return false;
+		h.dev_major = major(st.st_rdev);
+		h.dev_minor = minor(st.st_rdev);
+	}
 	ctl = open("/dev/portown", O_RDONLY | O_CLOEXEC);
-	if (ctl < 0 || stat(tty, &st))
-		goto out;
-	h.dev_major = major(st.st_rdev);
-	h.dev_minor = minor(st.st_rdev);
-	h.count = PORTOWN_HISTORY_MAX;
-	h.entry_size = sizeof(ev[0]);
-	h.events = (unsigned long)ev;
-	if (ioctl(ctl, PORTOWN_IOC_HISTORY, &h))
-		goto out;
-	for (i = 0; i < h.count && i < PORTOWN_HISTORY_MAX; i++)
-		if (ev[i].type == PORTOWN_EV_REINIT && ev[i].who.pid == pid &&
-		    (ev[i].who.flags & PORTOWN_ID_EXCL))
-			found = true;
-out:
-	if (ctl >= 0)
-		close(ctl);
+	if (ctl < 0)
+		return false;
+	if (!ioctl(ctl, PORTOWN_IOC_HISTORY, &h))
+		for (i = 0; i < h.count && i < PORTOWN_HISTORY_MAX; i++)
+			if (ev[i].type == PORTOWN_EV_REINIT && ev[i].who.pid == pid &&
+			    (ev[i].who.flags & PORTOWN_ID_EXCL))
+				found = true;
+	close(ctl);
 	return found;
 }
 
@@ -241,7 +243,7 @@ TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 	}
 	EXPECT_LT(i, 100) TH_LOG("reinits never counted");
 	/* the reinit names the old user, whose TIOCEXCL was cleared */
-	EXPECT_TRUE(reinit_cleared_excl_of(self->tty, self->a.pid));
+	EXPECT_TRUE(reinit_cleared_excl(-1, self->tty, self->a.pid));
 
 	/* the old user's dead descriptor is still there: hung up, not closed */
 	agent_kill(&self->b);
@@ -387,33 +389,70 @@ TEST(settings_reset_when_the_holder_closes_at_once)
  * never left unusable and the counters add up.
  */
 /*
+ * The TTY_EXCLUSIVE bit of @fd's tty, hung up or not, through the test
+ * helper (TIOCGEXCL on a hung-up descriptor is EIO); -1 on error.
+ */
+static int excl_bit(int fd)
+{
+	char buf[16];
+	ssize_t n;
+	int k;
+
+	k = open("/sys/kernel/debug/portown_test_helper/tty_exclusive", O_RDWR | O_CLOEXEC);
+	if (k < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%d", fd);
+	if (write(k, buf, n) != n)
+		n = -1;
+	else
+		n = pread(k, buf, sizeof(buf) - 1, 0);
+	close(k);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+/*
  * A pty master's close hangs its slave up (track=all follows ptys): the
- * hangup is seen, the exclusive bit of the slave's holder is cleared and
- * the slave is reinitialised.
+ * hangup is seen, the exclusive bit the slave's holder set is cleared and
+ * the slave is reinitialised.  Stock, the bit outlives the hangup.
  */
 TEST(pty_master_close_hangs_up_the_slave)
 {
 	struct portown_info info = { .size = sizeof(info) };
 	int master, slave, ctl, i, excl = -1;
-	char name[64], buf[32];
+	struct pollfd p = { .events = POLLIN };
+	char name[64];
 
 	unload_portown();
+	unload("portown_test_helper");
+	ASSERT_EQ(0, load(helper_ko(), "")) TH_LOG("helper: %s", strerror(errno));
 	ASSERT_EQ(0, load(portown_ko(), "track=all"));
 	ASSERT_EQ(0, open_pty(&master, &slave, name, sizeof(name)));
 	ASSERT_EQ(0, ioctl(slave, TIOCEXCL));
 	ASSERT_EQ(0, ioctl(slave, TIOCGEXCL, &excl));
 	ASSERT_EQ(1, excl);
+	ASSERT_EQ(1, excl_bit(slave));	/* the helper agrees with TIOCGEXCL */
 
 	close(master);
-	/* the slave's holder sees the hangup: reads end */
-	EXPECT_EQ(0, read(slave, buf, sizeof(buf)) > 0);
-	EXPECT_EQ(-1, ioctl(slave, TIOCGEXCL, &excl));	/* hung up: EIO */
+	/* the slave's holder sees the hangup */
+	p.fd = slave;
+	ASSERT_EQ(1, poll(&p, 1, 10000));
+	EXPECT_TRUE(p.revents & POLLHUP);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(slave, TIOCGEXCL, &excl));	/* hung up: the tty core says EIO */
+	EXPECT_EQ(EIO, errno);
+	/* the exclusive bit went with the hangup */
+	for (i = 0; i < 300 && excl_bit(slave) == 1; i++)
+		sleep_ms(10);
+	EXPECT_EQ(0, excl_bit(slave)) TH_LOG("TTY_EXCLUSIVE outlived the hangup");
 
 	/* ptys have no class device, so no sysfs directory: ask the ioctl */
 	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(ctl, 0);
 	info.fd = slave;
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 300; i++) {
 		ASSERT_EQ(0, ioctl(ctl, PORTOWN_IOC_INFO, &info));
 		if (info.counters.reinits)
 			break;
@@ -422,9 +461,12 @@ TEST(pty_master_close_hangs_up_the_slave)
 	EXPECT_EQ(PORTOWN_STATE_HUNGUP, info.state);
 	EXPECT_EQ(1, info.counters.hangups);
 	EXPECT_EQ(1, info.counters.reinits);
+	/* the reinit names the slave's holder, whose TIOCEXCL was cleared */
+	EXPECT_TRUE(reinit_cleared_excl(slave, NULL, getpid()));
 	close(ctl);
 	close(slave);
 	unload_portown();
+	EXPECT_EQ(0, unload("portown_test_helper"));
 }
 
 /* --- the reconciler, with tap events dropped on purpose ----------------- */
