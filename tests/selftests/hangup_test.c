@@ -201,39 +201,94 @@ static bool reinit_cleared_excl(int fd, const char *tty, pid_t pid)
 	return found;
 }
 
+/* Read @tty's settings as root, past any TIOCEXCL; 0 or -1. */
+static int port_settings(const char *tty, struct termios *t)
+{
+	int fd, r;
+
+	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = tcgetattr(fd, t);
+	close(fd);
+	return r;
+}
+
+/* The settings portown exists to get rid of: the old user's raw 115200. */
+static bool raw_115200(const struct termios *t)
+{
+	return cfgetospeed(t) == B115200 && !(t->c_lflag & (ICANON | ECHO | ISIG)) &&
+	       !(t->c_oflag & OPOST);
+}
+
+/* The driver's settings, which the port goes back to: 9600, cooked. */
+static bool cooked_9600(const struct termios *t)
+{
+	return cfgetospeed(t) == B9600 && (t->c_lflag & ICANON) && (t->c_lflag & ECHO) &&
+	       (t->c_cflag & CLOCAL);
+}
+
+/* Put @tty back to the driver's settings as root, whatever a test left. */
+static int set_cooked_9600(const char *tty)
+{
+	struct termios t;
+	int fd, r = -1;
+
+	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!tcgetattr(fd, &t)) {
+		cfsetspeed(&t, B9600);
+		t.c_iflag |= ICRNL | IXON;
+		t.c_oflag |= OPOST;
+		t.c_lflag |= ICANON | ECHO | ISIG | IEXTEN;
+		t.c_cflag |= CLOCAL;
+		r = tcsetattr(fd, TCSANOW, &t);
+	}
+	close(fd);
+	return r;
+}
+
 TEST_F(hup, next_user_gets_the_port_with_baseline_settings)
 {
 	char buf[32], path[160];
 	struct termios t;
-	int fd, i, r;
+	int i, r;
 
+	/* the holder's settings must be seen to change something */
+	ASSERT_EQ(0, set_cooked_9600(self->tty));
 	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", self->tty));
 	ASSERT_EQ(0, agent_do(&self->a, 'o'));
 	ASSERT_EQ(0, agent_do(&self->a, 'x'));		/* TIOCEXCL */
 	ASSERT_EQ(0, agent_do(&self->a, 's'));		/* raw, 115200 */
+	ASSERT_EQ(0, port_settings(self->tty, &t));
+	ASSERT_TRUE(raw_115200(&t)) TH_LOG("the holder's settings did not take");
 
 	r = hang_up(self->tty, variant->trigger, variant->line);
 	ASSERT_EQ(0, r) TH_LOG("hangup failed: %d", r);
-	/* the old user keeps its dead descriptor */
+	/* it was one: the old user's descriptor, which it keeps, is dead */
+	r = agent_do(&self->a, 'h');
+	ASSERT_EQ(0, r) TH_LOG("no POLLHUP on the holder's descriptor: %s", strerror(r));
 
 	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", self->tty));
 	r = agent_do(&self->b, 'o');
 	if (!variant->module) {
-		/* the stock failure, reproduced */
+		/* the stock failure, reproduced: the port is refused ... */
 		EXPECT_EQ(EBUSY, r);
+		/* ... and whoever may open it (root) inherits the old settings */
+		ASSERT_EQ(0, port_settings(self->tty, &t));
+		EXPECT_TRUE(raw_115200(&t))
+			TH_LOG("speed %u, c_lflag %#x: not the holder's raw 115200",
+			       (unsigned int)cfgetospeed(&t), t.c_lflag);
 		return;
 	}
 	EXPECT_EQ(0, r) TH_LOG("next opener: %s", strerror(r));
 
 	/* the settings are the driver's, not the old user's */
-	fd = open(self->tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, tcgetattr(fd, &t));
-	EXPECT_EQ(B9600, cfgetospeed(&t));
-	EXPECT_TRUE(t.c_lflag & ICANON);
-	EXPECT_TRUE(t.c_lflag & ECHO);
-	EXPECT_TRUE(t.c_cflag & CLOCAL);
-	close(fd);
+	ASSERT_EQ(0, port_settings(self->tty, &t));
+	EXPECT_TRUE(cooked_9600(&t))
+		TH_LOG("speed %u, c_lflag %#x, c_cflag %#x: not the driver's 9600 cooked",
+		       (unsigned int)cfgetospeed(&t), t.c_lflag, t.c_cflag);
 
 	snprintf(path, sizeof(path), "%s/reinits", self->sys);
 	for (i = 0; i < 100; i++) {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -308,9 +309,10 @@ struct agent {
 
 /*
  * Commands: 'o' open the port, 'C' claim it, 'R' release it, 'c' close
- * it, 'x' TIOCEXCL, 's' set it raw at 115200 baud, 'f' fork a child that
- * keeps the descriptor (replies its pid), 'q' exit.  Replies 0 or an
- * errno.
+ * it, 'x' TIOCEXCL, 's' set it raw at 115200 baud, 'h' wait up to 10 s
+ * for poll() to report POLLHUP on the descriptor (ETIMEDOUT if it never
+ * does), 'f' fork a child that keeps the descriptor (replies its pid),
+ * 'q' exit.  Replies 0 or an errno.
  */
 static inline void agent_main(int cmd, int rep, const char *path)
 {
@@ -351,6 +353,21 @@ static inline void agent_main(int cmd, int rep, const char *path)
 				cfmakeraw(&t);
 				cfsetspeed(&t, B115200);
 				r = tcsetattr(fd, TCSANOW, &t) ? errno : 0;
+			}
+			break;
+		}
+		case 'h': {
+			long long end = now_ns() + 10 * 1000000000LL;
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			r = ETIMEDOUT;
+			while (r == ETIMEDOUT && now_ns() < end) {
+				if (poll(&p, 1, 10) < 0)
+					r = errno;
+				else if (p.revents & POLLHUP)
+					r = 0;
+				else if (p.revents)
+					sleep_ms(10);	/* input, say: not what is asked */
 			}
 			break;
 		}
