@@ -221,6 +221,16 @@ static inline int inject_drops(int n)
 	return len;
 }
 
+/* The tap's drops still to come (debugfs drop_events); -1 on error. */
+static inline int drops_left(void)
+{
+	char buf[16];
+
+	if (read_text("/sys/kernel/debug/portown/drop_events", buf, sizeof(buf)))
+		return -1;
+	return atoi(buf);
+}
+
 /* INFO on a port named by its device number. */
 static inline int info_by_devt(int ctl, dev_t devt, struct portown_info *info)
 {
