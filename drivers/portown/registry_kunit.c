@@ -12,6 +12,7 @@
 #include <linux/kthread.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/string.h>
 #include <linux/user_namespace.h>
 
 #include "portown.h"
@@ -210,11 +211,15 @@ static void registry_holder_bookkeeping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 2U);
 	KUNIT_EXPECT_EQ(test, port->nr_live, 2U);
 
+	/* no owner: @owner is zeroed, whatever it held (not left as it was) */
+	memset(&owner, 0xa5, sizeof(owner));
 	mutex_lock(&portown_lock);
 	portown_port_hangup(port, NULL);
 	KUNIT_EXPECT_FALSE(test, portown_port_owner(port, &owner, NULL));
-	KUNIT_EXPECT_NULL(test, owner.pid);
 	mutex_unlock(&portown_lock);
+	KUNIT_EXPECT_NULL(test, owner.pid);
+	KUNIT_EXPECT_EQ(test, owner.since_ns, 0ULL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(&owner, 0, sizeof(owner)));
 	KUNIT_EXPECT_EQ(test, port->nr_live, 0U);
 	close_file(port, &t->files[1]);
 	close_file(port, &t->files[2]);
@@ -435,8 +440,10 @@ static void registry_gone_then_retired(struct kunit *test)
 {
 	struct registry_test *t = test->priv;
 	struct portown_port *port = t->port, *other;
+	struct portown_counters counters;
 	struct portown_who owner;
 	bool done, retired, excl = false;
+	u64 seq;
 
 	open_as(test, port, &t->files[0], &t->a);
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
@@ -458,12 +465,23 @@ static void registry_gone_then_retired(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->a.pid);
 	portown_who_put(&owner);
 
-	/* a second removal changes nothing */
+	/* a second removal changes nothing: no event, no counter, no claim's bit */
 	mutex_lock(&portown_lock);
-	portown_port_gone(port, NULL, &excl);
-	mutex_unlock(&portown_lock);
-	KUNIT_EXPECT_EQ(test, port->history[(port->seq - 1) % PORTOWN_HISTORY_LEN].type,
+	seq = port->seq;
+	counters = port->counters;
+	excl = false;
+	done = portown_port_gone(port, NULL, &excl);
+	KUNIT_EXPECT_EQ(test, port->seq, seq);
+	KUNIT_EXPECT_EQ(test, port->history[(seq - 1) % PORTOWN_HISTORY_LEN].seq, seq);
+	KUNIT_EXPECT_EQ(test, port->history[(seq - 1) % PORTOWN_HISTORY_LEN].type,
 			(u32)PORTOWN_EV_GONE);
+	KUNIT_EXPECT_EQ(test, memcmp(&port->counters, &counters, sizeof(counters)), 0);
+	KUNIT_EXPECT_EQ(test, port->nr_holders, 1U);
+	KUNIT_EXPECT_FALSE(test, port->retired);
+	mutex_unlock(&portown_lock);
+	KUNIT_EXPECT_FALSE(test, done);		/* the holder is still there */
+	KUNIT_EXPECT_FALSE(test, excl);
+	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_GONE);
 
 	close_file(port, &t->files[0]);
 	mutex_lock(&portown_lock);

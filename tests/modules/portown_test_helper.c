@@ -3,23 +3,36 @@
  * Test-only helper for portown's test bed.  Never shipped.
  *
  * It plays "somebody else" who holds a line-discipline number, so the
- * tests can check that portown refuses a number that is taken; and it
- * gives the test bed's canaries their kernel reports on demand, through
- * /sys/kernel/debug/portown_test_helper/: writing 1 to "warn" makes a
- * WARNING, to "lockdep" a lock-order inversion lockdep reports, to
- * "atomic_sleep" a sleep-in-atomic report (DEBUG_ATOMIC_SLEEP), to
- * "leak" an object kmemleak reports.  Each must turn "make check" red.
+ * tests can check that portown refuses a number that is taken (the
+ * "ldisc" parameter).
+ *
+ * It tells a tty's TTY_EXCLUSIVE bit where TIOCGEXCL cannot: on a
+ * hung-up descriptor, whose every ioctl the tty core answers with EIO
+ * (a pty slave after its master closed cannot be opened again either).
+ * /sys/kernel/debug/portown_test_helper/tty_exclusive: write the number
+ * of one of the writer's tty descriptors, hung up or not; a read then
+ * gives "0" or "1", the bit as it was at that write, or "-1" before any.
+ *
+ * And it gives the test bed's canaries their kernel reports on demand,
+ * in the same directory: writing 1 to "warn" makes a WARNING, to
+ * "lockdep" a lock-order inversion lockdep reports, to "atomic_sleep" a
+ * sleep-in-atomic report (DEBUG_ATOMIC_SLEEP), to "leak" an object
+ * kmemleak reports.  Each must turn "make check" red.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
 #include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/tty.h>
 #include <linux/tty_ldisc.h>
 
@@ -29,9 +42,68 @@ MODULE_PARM_DESC(ldisc, "line discipline number to occupy (-1: none)");
 
 static struct tty_ldisc_ops portown_test_ldisc_ops;
 static struct dentry *portown_test_debugfs;
+static atomic_t portown_test_excl = ATOMIC_INIT(-1);
 static DEFINE_MUTEX(portown_test_lock_a);
 static DEFINE_MUTEX(portown_test_lock_b);
 static void *portown_test_leaked;
+
+/*
+ * A tty descriptor, hung up or not, releases through tty_release(), which
+ * is not exported: recognised by name, as portown itself does.
+ */
+static bool portown_test_is_tty_file(const struct file *file)
+{
+	char sym[KSYM_SYMBOL_LEN];
+
+	if (!file->f_op || !file->f_op->release || !file->private_data)
+		return false;
+	sprint_symbol(sym, (unsigned long)file->f_op->release);
+	return !strncmp(sym, "tty_release+0x0/", 16);
+}
+
+static ssize_t tty_exclusive_write(struct file *f, const char __user *ubuf, size_t len,
+				   loff_t *ppos)
+{
+	const struct tty_file_private *priv;
+	struct file *file;
+	unsigned int fd;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 10, &fd);
+	if (ret)
+		return ret;
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	ret = -ENOTTY;
+	if (portown_test_is_tty_file(file)) {
+		priv = file->private_data;
+		if (priv->tty) {
+			atomic_set(&portown_test_excl,
+				   test_bit(TTY_EXCLUSIVE, &priv->tty->flags));
+			ret = 0;
+		}
+	}
+	fput(file);
+	return ret ?: len;
+}
+
+static ssize_t tty_exclusive_read(struct file *f, char __user *ubuf, size_t len,
+				  loff_t *ppos)
+{
+	char buf[8];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "%d\n", atomic_read(&portown_test_excl));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations tty_exclusive_fops = {
+	.owner = THIS_MODULE,
+	.write = tty_exclusive_write,
+	.read = tty_exclusive_read,
+	.llseek = default_llseek,
+};
 
 static int portown_test_warn(void *data, u64 val)
 {
@@ -76,29 +148,28 @@ DEFINE_DEBUGFS_ATTRIBUTE(portown_test_leak_fops, NULL, portown_test_leak, "%llu\
 
 static int __init portown_test_helper_init(void)
 {
-	struct dentry *d = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	struct dentry *d;
 	int ret;
 
+	if (ldisc >= NR_LDISCS)
+		return -EINVAL;
+	if (ldisc >= 0) {
+		n_tty_inherit_ops(&portown_test_ldisc_ops);
+		portown_test_ldisc_ops.num = ldisc;
+		portown_test_ldisc_ops.name = "po_test_hold";
+		portown_test_ldisc_ops.owner = THIS_MODULE;
+		ret = tty_register_ldisc(&portown_test_ldisc_ops);
+		if (ret)
+			return ret;
+	}
+	d = debugfs_create_dir("portown_test_helper", NULL);
 	portown_test_debugfs = d;
+	debugfs_create_file("tty_exclusive", 0600, d, NULL, &tty_exclusive_fops);
 	debugfs_create_file_unsafe("warn", 0200, d, NULL, &portown_test_warn_fops);
 	debugfs_create_file_unsafe("lockdep", 0200, d, NULL, &portown_test_lockdep_fops);
 	debugfs_create_file_unsafe("atomic_sleep", 0200, d, NULL, &portown_test_atomic_fops);
 	debugfs_create_file_unsafe("leak", 0200, d, NULL, &portown_test_leak_fops);
-
-	if (ldisc < 0)
-		return 0;
-	if (ldisc >= NR_LDISCS) {
-		debugfs_remove_recursive(d);
-		return -EINVAL;
-	}
-	n_tty_inherit_ops(&portown_test_ldisc_ops);
-	portown_test_ldisc_ops.num = ldisc;
-	portown_test_ldisc_ops.name = "po_test_hold";
-	portown_test_ldisc_ops.owner = THIS_MODULE;
-	ret = tty_register_ldisc(&portown_test_ldisc_ops);
-	if (ret)
-		debugfs_remove_recursive(d);
-	return ret;
+	return 0;
 }
 
 static void __exit portown_test_helper_exit(void)

@@ -364,6 +364,16 @@ static inline int inject_drops(int n)
 	return len;
 }
 
+/* The tap's drops still to come (debugfs drop_events); -1 on error. */
+static inline int drops_left(void)
+{
+	char buf[16];
+
+	if (read_text("/sys/kernel/debug/portown/drop_events", buf, sizeof(buf)))
+		return -1;
+	return atoi(buf);
+}
+
 /* INFO on a port named by its device number. */
 static inline int info_by_devt(int ctl, dev_t devt, struct portown_info *info)
 {
@@ -452,9 +462,10 @@ struct agent {
 
 /*
  * Commands: 'o' open the port, 'C' claim it, 'R' release it, 'c' close
- * it, 'x' TIOCEXCL, 's' set it raw at 115200 baud, 'f' fork a child that
- * keeps the descriptor (replies its pid), 'q' exit.  Replies 0 or an
- * errno.
+ * it, 'x' TIOCEXCL, 's' set it raw at 115200 baud, 'h' wait up to 10 s
+ * for poll() to report POLLHUP on the descriptor (ETIMEDOUT if it never
+ * does), 'f' fork a child that keeps the descriptor (replies its pid),
+ * 'q' exit.  Replies 0 or an errno.
  */
 static inline void agent_main(int cmd, int rep, const char *path)
 {
@@ -495,6 +506,21 @@ static inline void agent_main(int cmd, int rep, const char *path)
 				cfmakeraw(&t);
 				cfsetspeed(&t, B115200);
 				r = tcsetattr(fd, TCSANOW, &t) ? errno : 0;
+			}
+			break;
+		}
+		case 'h': {
+			long long end = now_ns() + 10 * 1000000000LL;
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			r = ETIMEDOUT;
+			while (r == ETIMEDOUT && now_ns() < end) {
+				if (poll(&p, 1, 10) < 0)
+					r = errno;
+				else if (p.revents & POLLHUP)
+					r = 0;
+				else if (p.revents)
+					sleep_ms(10);	/* input, say: not what is asked */
 			}
 			break;
 		}

@@ -80,6 +80,32 @@ static bool saw_event(int ctl, unsigned int type, const char *name, struct porto
 	return false;
 }
 
+/*
+ * Was the port @devt marked gone by the reconciler?  Its gone event names
+ * nobody, where the tap's names the process that removed the device.
+ */
+static bool gone_by_nobody(dev_t devt)
+{
+	struct portown_event ev[32];
+	struct portown_history h = {
+		.size = sizeof(h), .fd = -1, .dev_major = major(devt), .dev_minor = minor(devt),
+		.count = 32, .entry_size = sizeof(ev[0]), .events = (unsigned long)ev,
+	};
+	bool found = false;
+	unsigned int i;
+	int ctl;
+
+	ctl = open("/dev/portown", O_RDONLY | O_CLOEXEC);
+	if (ctl < 0)
+		return false;
+	if (!ioctl(ctl, PORTOWN_IOC_HISTORY, &h))
+		for (i = 0; i < h.written; i++)
+			if (ev[i].type == PORTOWN_EV_GONE)
+				found = ev[i].who.pid == 0 && ev[i].who.uid == (__u32)-1;
+	close(ctl);
+	return found;
+}
+
 FIXTURE(usb) {
 	struct agent a, b;
 	int ctl;
@@ -117,11 +143,13 @@ TEST_F(usb, stock_unplugged_adapter_comes_back_under_another_name)
 	ASSERT_EQ(0, agent_do(&self->a, 'o'));
 	ASSERT_EQ(0, agent_do(&self->a, 'x'));
 
+	ASSERT_FALSE(module_loaded("portown"));
 	ASSERT_EQ(0, pull_out(USB0));
 	ASSERT_EQ(0, plug_in(USB1));
+	/* the holder's descriptor is dead, yet it keeps the name taken */
+	EXPECT_EQ(0, agent_do(&self->a, 'h'));
 	/* the dialer set up for ttyUSB0 finds nothing, and no one says why */
 	EXPECT_FALSE(exists(USB0));
-	EXPECT_FALSE(exists(SYS0));
 
 	EXPECT_EQ(0, agent_do(&self->a, 'c'));
 	ASSERT_EQ(0, pull_out(USB1));
@@ -183,16 +211,31 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	EXPECT_TRUE(await_sysfs(SYS1, "state", "open"));
 	EXPECT_TRUE(await_sysfs(SYS0, "state", "gone"));
 
-	/* the holder closes: the old port disappears */
+	/*
+	 * The holder closes: the old port disappears, and only it.  portown
+	 * saw the close and retired the record: INFO no longer knows it,
+	 * while the new port's record stays.
+	 */
 	EXPECT_EQ(0, agent_do(&self->a, 'c'));
+	EXPECT_TRUE(saw_event(self->ctl, PORTOWN_EV_CLOSE, "ttyUSB0", &ev));
+	EXPECT_EQ(PORTOWN_STATE_CLOSED, ev.state);
 	EXPECT_TRUE(wait_for_no_path(SYS0, 3000));
-	EXPECT_FALSE(info_by_devt(self->ctl, old, &info) == 0 &&
-		     info.state == PORTOWN_STATE_GONE);
+	/* INFO by the old number: no record, a port nobody has open */
+	ASSERT_EQ(0, info_by_devt(self->ctl, old, &info)) TH_LOG("INFO: %s", strerror(errno));
+	EXPECT_EQ(PORTOWN_STATE_CLOSED, info.state);
+	EXPECT_EQ(0, info.nr_holders);
+	EXPECT_EQ(0, info.owner.pid);
+	EXPECT_STREQ("", info.name);
+	EXPECT_TRUE(await_sysfs(SYS1, "state", "open"));
 
 	/* unplugged while closed, a port disappears at once */
 	EXPECT_EQ(0, agent_do(&self->b, 'c'));
+	ASSERT_TRUE(await_sysfs(SYS1, "state", "closed"));
 	ASSERT_EQ(0, pull_out(USB1));
+	EXPECT_TRUE(saw_event(self->ctl, PORTOWN_EV_GONE, "ttyUSB1", &ev));
+	EXPECT_EQ(PORTOWN_STATE_CLOSED, ev.state);
 	EXPECT_TRUE(wait_for_no_path(SYS1, 3000));
+	EXPECT_TRUE(exists("/sys/class/portown/tap"));
 	ASSERT_EQ(0, plug_in(USB0));
 	agent_kill(&self->b);
 	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "dialer", USB0));
@@ -207,20 +250,36 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 /* The tap misses the unplug (its hangup and its removal): the reconciler sees it. */
 TEST_F(usb, missed_unplug_is_repaired)
 {
+	struct stat st;
+
 	ASSERT_EQ(0, host_request("hello"));	/* the channel is open before the drops */
 	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
 	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", USB0));
 	ASSERT_EQ(0, agent_do(&self->a, 'o'));
 	ASSERT_TRUE(await_sysfs(SYS0, "state", "open"));
+	ASSERT_EQ(0, stat(USB0, &st));
 
+	ASSERT_TRUE(await_sysfs(SYS0, "repairs", "0"));
 	ASSERT_EQ(0, inject_drops(2));
+	ASSERT_EQ(2, drops_left()) TH_LOG("the drops went on something else");
 	ASSERT_EQ(0, pull_out(USB0));
 	ASSERT_TRUE(await_sysfs(SYS0, "state", "gone"));
+	/*
+	 * The unplug's two events were the ones dropped: the tap saw no
+	 * hangup, and the removal was found by the reconciler, whose events
+	 * name nobody.
+	 */
+	EXPECT_EQ(0, drops_left());
+	EXPECT_EQ(0, sysfs_int(SYS0, "hangups"));
 	EXPECT_GE(sysfs_int(SYS0, "repairs"), 1);
+	EXPECT_TRUE(gone_by_nobody(st.st_rdev));
 	EXPECT_EQ(self->a.pid, sysfs_int(SYS0, "owner_pid"));
 
+	/* the close was seen (the drops are used up): the record goes */
 	EXPECT_EQ(0, agent_do(&self->a, 'c'));
 	EXPECT_TRUE(wait_for_no_path(SYS0, 3000));
+	EXPECT_TRUE(module_loaded("portown"));
+	EXPECT_TRUE(exists("/sys/class/portown/tap"));
 	ASSERT_EQ(0, plug_in(USB0));
 }
 
