@@ -93,6 +93,7 @@ void portown_tap_exit(void);
 bool portown_tap_active(void);
 ssize_t portown_tap_status(char *buf);
 unsigned long portown_tap_missed(void);
+bool portown_tap_opening(const void *file);
 unsigned int portown_tap_pop(struct portown_tap_event *out, unsigned int max);
 
 /* track.c: the tap's events applied to the registry */

@@ -72,6 +72,7 @@ bool portown_drop_event(void)
 struct portown_truth {
 	const void **file;
 	bool *hungup;
+	bool *opening;
 	bool *missing;
 	unsigned int n;
 	unsigned int room;
@@ -82,6 +83,7 @@ static void portown_truth_free(struct portown_truth *t)
 {
 	kfree(t->file);
 	kfree(t->hungup);
+	kfree(t->opening);
 	kfree(t->missing);
 }
 
@@ -91,8 +93,9 @@ static int portown_truth_grow(struct portown_truth *t, unsigned int room)
 	t->room = room;
 	t->file = kcalloc(room, sizeof(*t->file), GFP_KERNEL);
 	t->hungup = kcalloc(room, sizeof(*t->hungup), GFP_KERNEL);
+	t->opening = kcalloc(room, sizeof(*t->opening), GFP_KERNEL);
 	t->missing = kcalloc(room, sizeof(*t->missing), GFP_KERNEL);
-	return t->file && t->hungup && t->missing ? 0 : -ENOMEM;
+	return t->file && t->hungup && t->opening && t->missing ? 0 : -ENOMEM;
 }
 
 /* Copy @tty's list of descriptors; caller holds the tty lock. */
@@ -165,7 +168,8 @@ static void portown_compare(struct portown_port *port, struct portown_truth *t,
 		}
 	}
 	for (i = 0; i < t->n; i++) {
-		t->missing[i] = !t->hungup[i] && !portown_port_holder(port, t->file[i]);
+		t->missing[i] = !t->hungup[i] && !t->opening[i] &&
+				!portown_port_holder(port, t->file[i]);
 		if (t->missing[i])
 			v->missing += (unsigned long)t->file[i];
 	}
@@ -242,6 +246,7 @@ static void portown_reconcile_one(struct portown_port *port, struct tty_struct *
 	struct portown_truth t = {};
 	struct portown_who owner;
 	bool excl = false, reset = false;
+	unsigned int i;
 
 	if (tty) {
 		if (portown_truth_grow(&t, 16))
@@ -255,6 +260,9 @@ static void portown_reconcile_one(struct portown_port *port, struct tty_struct *
 			tty_unlock(tty);
 			goto out;
 		}
+		/* before the drain below: an open that has returned is then applied */
+		for (i = 0; i < t.n; i++)
+			t.opening[i] = portown_tap_opening(t.file[i]);
 	}
 
 	portown_sync_lock();

@@ -161,13 +161,35 @@ static struct portown_claim *portown_tap_claim(dev_t devt)
 
 struct portown_probe_data {
 	void *arg;
+	int slot;
 };
+
+/*
+ * The descriptors whose tty_open() runs now.  The tty lists a descriptor
+ * before tty_open() returns, where the open's event is made: the
+ * reconciler must not take such a descriptor for one whose open was
+ * missed.  An open finding no free slot is not shielded (the reconciler
+ * may then walk for it, and find it, in vain).
+ */
+#define PORTOWN_OPENING_SLOTS	256
+static const void *portown_opening[PORTOWN_OPENING_SLOTS];
+static atomic_t portown_opening_hint = ATOMIC_INIT(0);
 
 static int portown_open_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct portown_probe_data *d = (void *)ri->data;
+	unsigned int i, start = atomic_inc_return(&portown_opening_hint);
 
 	d->arg = (void *)regs_get_kernel_argument(regs, 1);	/* struct file * */
+	d->slot = -1;
+	for (i = 0; i < PORTOWN_OPENING_SLOTS; i++) {
+		unsigned int s = (start + i) % PORTOWN_OPENING_SLOTS;
+
+		if (!cmpxchg(&portown_opening[s], NULL, d->arg)) {
+			d->slot = s;
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -178,12 +200,36 @@ static int portown_open_return(struct kretprobe_instance *ri, struct pt_regs *re
 	struct tty_struct *tty;
 
 	if ((int)regs_return_value(regs) != 0)	/* an int: the upper half is not defined */
-		return 0;
+		goto out;
 	tty = portown_file_tty(file);
 	if (!tty || !portown_tty_tracked(tty) || portown_drop_event())
-		return 0;
+		goto out;
 	portown_tap_push(PORTOWN_TAP_OPEN, 0, tty, file, tty_devnum(tty), file->f_flags);
+out:
+	/* after the event: whoever no longer finds the open here finds its event */
+	if (d->slot >= 0)
+		smp_store_release(&portown_opening[d->slot], NULL);
 	return 0;
+}
+
+/**
+ * portown_tap_opening() - is @file's tty_open() still running
+ * @file: a descriptor in a tty's list
+ *
+ * When this says no, the open's event, if any, is in the ring: a drain
+ * that follows applies it.
+ *
+ * Context: any.
+ * Return: true while the open of @file has not returned.
+ */
+bool portown_tap_opening(const void *file)
+{
+	unsigned int i;
+
+	for (i = 0; i < PORTOWN_OPENING_SLOTS; i++)
+		if (smp_load_acquire(&portown_opening[i]) == file)
+			return true;
+	return false;
 }
 
 /*
