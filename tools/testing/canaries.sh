@@ -18,11 +18,11 @@
 # NAME  KERNEL  the failures it must provoke (ERE on "NAME" of fail records)
 CANARIES=(
 	"selftest	stock-6.12	^module_test: "
-	"warn	stock-6.12	^kernel (message|log): .*(canary|WARNING|Call Trace|portown_test_warn)"
-	"lockdep	debug-6.12	^kernel (message|log): "
-	"atomic_sleep	debug-6.12	^kernel (message|log): "
-	"leak	debug-6.12	^(kmemleak: [0-9]+ suspected|kernel log: unreferenced object)"
-	"kunit	debug-6.12	^(kunit(: portown_registry\\.| suite: portown_registry)|kunit\\.py parse|kernel (message|log): .*(canary|EXPECTATION|portown_registry|registry_lookup))"
+	"warn	stock-6.12	^kernel (messages|log): .*(canary|WARNING|Call Trace|portown_test_warn)"
+	"lockdep	debug-6.12	^kernel (messages|log): "
+	"atomic_sleep	debug-6.12	^kernel (messages|log): "
+	"leak	debug-6.12	^(kmemleak: [0-9]+ suspected|kernel log: .*(unreferenced object|suspected memory leak))"
+	"kunit	debug-6.12	^(kunit(: portown_registry\\.| suite: portown_registry)|kunit\\.py parse|kernel messages: kunit: |kernel (messages|log): .*(canary|EXPECTATION|portown_registry|registry_lookup))"
 	"missing	stock-6.12	^manifest: ntty_test: .*never reported"
 	"skip	stock-6.12	^manifest: module_test: .*(skip|never reported)"
 	"unload	stock-6.12	^final unload: "
