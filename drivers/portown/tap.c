@@ -206,8 +206,8 @@ static int portown_open_return(struct kretprobe_instance *ri, struct pt_regs *re
 		goto out;
 	portown_tap_push(PORTOWN_TAP_OPEN, 0, tty, file, tty_devnum(tty), file->f_flags);
 out:
-	/* after the event: whoever no longer finds the open here finds its event */
 	if (d->slot >= 0)
+		/* release: whoever no longer finds the open here finds its event */
 		smp_store_release(&portown_opening[d->slot], NULL);
 	return 0;
 }
@@ -227,6 +227,7 @@ bool portown_tap_opening(const void *file)
 	unsigned int i;
 
 	for (i = 0; i < PORTOWN_OPENING_SLOTS; i++)
+		/* acquire: pairs with the release in portown_open_return() */
 		if (smp_load_acquire(&portown_opening[i]) == file)
 			return true;
 	return false;
