@@ -147,7 +147,7 @@ if [ -z "${PORTOWN_NO_LINT:-}" ]; then
 		record host pass "lint: checkpatch --strict, sparse C=2, kernel-doc, shellcheck"
 	else
 		cat "$RUN/lint.log" >&2
-		record host fail "lint (see $RUN/lint.log)"
+		record host fail "lint: findings (see $RUN/lint.log)"
 	fi
 fi
 
