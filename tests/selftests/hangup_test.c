@@ -507,19 +507,6 @@ static bool await_exit(pid_t pid, int ms)
 	return waitpid(pid, NULL, WNOHANG) == pid;
 }
 
-/* Root's look at @tty's settings. */
-static int settings_of(const char *tty, struct termios *t)
-{
-	int fd, r;
-
-	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = tcgetattr(fd, t);
-	close(fd);
-	return r;
-}
-
 TEST_F_TIMEOUT(real_holder, next_user_gets_the_port_with_baseline_settings, 120)
 {
 	struct portown_info info;
@@ -554,7 +541,7 @@ TEST_F_TIMEOUT(real_holder, next_user_gets_the_port_with_baseline_settings, 120)
 	while (readable(self->out, 500) && read(self->out, buf, sizeof(buf)) > 0)
 		;
 	/* with its settings */
-	ASSERT_EQ(0, settings_of(self->tty, &t));
+	ASSERT_EQ(0, port_settings(self->tty, &t));
 	EXPECT_EQ(B115200, cfgetospeed(&t));
 	EXPECT_FALSE(t.c_lflag & (ICANON | ECHO));
 	if (variant->module) {
@@ -591,7 +578,7 @@ TEST_F_TIMEOUT(real_holder, next_user_gets_the_port_with_baseline_settings, 120)
 	}
 
 	r = agent_do(&self->next, 'o');
-	ASSERT_EQ(0, settings_of(self->tty, &t));
+	ASSERT_EQ(0, port_settings(self->tty, &t));
 	if (!variant->module) {
 		/* the stock failures, reproduced */
 		if (excl) {
