@@ -17,10 +17,14 @@
  * Each user may have max_readers descriptors of /dev/portown open at once
  * (CAP_SYS_ADMIN is not limited).
  *
- * Locks: portown_lock protects the log and the readers' positions
- * (portown_events_post() runs under it, from the registry); a reader's
- * own mutex keeps its read() calls apart; portown_users_lock the
- * per-user counts.
+ * Owns: the misc device, the log, the readers and their per-user counts.
+ * The log is filled by a listener on the live registry.
+ *
+ * Locks: the live registry's lock protects the log and the readers'
+ * positions (the listener runs under it); a reader's own mutex keeps its
+ * read() calls apart, and ranks above the registry's lock;
+ * portown_users_lock the per-user counts.
+ * Context: process context.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -77,7 +81,7 @@ static DEFINE_MUTEX(portown_users_lock);
 
 /**
  * struct portown_reader - an open /dev/portown
- * @pos: the number of the next event to read (under portown_lock)
+ * @pos: the number of the next event to read (under the registry's lock)
  * @lock: keeps the reader's read() calls apart
  * @user: the opener's count, or NULL when not limited
  * @pidns: the opener's pid namespace, for the pids it reads
@@ -91,19 +95,17 @@ struct portown_reader {
 	struct user_namespace *userns;
 };
 
-/**
- * portown_events_post() - log an event for the readers
- * @port: the port
- * @e: the event, just recorded
- *
- * Context: caller holds portown_lock.  Costs one copy, whatever the
- * number of readers; nothing while there is none.
+/*
+ * The registry's listener: log an event for the readers.  Called under
+ * the registry's lock.  Costs one copy, whatever the number of readers;
+ * nothing while there is none.
  */
-void portown_events_post(const struct portown_port *port, const struct portown_hist *e)
+static void portown_events_post(struct portown_listener *l, struct portown_port *port,
+				const struct portown_hist *e)
 {
 	struct portown_logged *slot;
 
-	lockdep_assert_held(&portown_lock);
+	lockdep_assert_held(&portown_live.lock);
 	if (!portown_nr_readers)
 		return;
 	slot = &portown_log[portown_log_next % PORTOWN_LOG_LEN];
@@ -183,10 +185,10 @@ static int portown_cdev_open(struct inode *inode, struct file *file)
 	r->pidns = get_pid_ns(task_active_pid_ns(current));
 	r->userns = get_user_ns(current_user_ns());
 	file->private_data = r;
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	r->pos = portown_log_next;
 	portown_nr_readers++;
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	return nonseekable_open(inode, file);
 }
 
@@ -194,9 +196,9 @@ static int portown_cdev_release(struct inode *inode, struct file *file)
 {
 	struct portown_reader *r = file->private_data;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	portown_nr_readers--;
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	portown_user_put(r);
 	put_user_ns(r->userns);
 	put_pid_ns(r->pidns);
@@ -205,7 +207,7 @@ static int portown_cdev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Events that were overwritten before @r read them; caller holds portown_lock. */
+/* Events that were overwritten before @r read them; caller holds the registry's lock. */
 static u64 portown_reader_lost(const struct portown_reader *r)
 {
 	u64 behind = portown_log_next - r->pos;
@@ -214,7 +216,7 @@ static u64 portown_reader_lost(const struct portown_reader *r)
 }
 
 /*
- * Without portown_lock, for wait_event(): an event still in the tap's
+ * Without the registry's lock, for wait_event(): an event still in the tap's
  * ring is logged by the work item that applies it, which wakes the waiter.
  */
 static bool portown_reader_ready_nolock(struct portown_reader *r)
@@ -226,9 +228,9 @@ static bool portown_reader_ready(struct portown_reader *r)
 {
 	bool ready;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	ready = r->pos != portown_log_next;
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	return ready;
 }
 
@@ -244,7 +246,7 @@ static unsigned int portown_reader_peek(struct portown_reader *r, struct portown
 	unsigned int n = 0;
 	u64 lost;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	lost = portown_reader_lost(r);
 	*from = r->pos;
 	if (lost) {
@@ -259,7 +261,7 @@ static unsigned int portown_reader_peek(struct portown_reader *r, struct portown
 			get_pid(out[n].h.who.pid);
 		}
 	}
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	return n;
 }
 
@@ -267,11 +269,11 @@ static unsigned int portown_reader_peek(struct portown_reader *r, struct portown
 static void portown_reader_advance(struct portown_reader *r, const struct portown_logged *first,
 				   u64 from, unsigned int n)
 {
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	if (r->pos == from)
 		WRITE_ONCE(r->pos, first->h.type == PORTOWN_EV_OVERFLOW ?
 			   from + first->h.seq : from + n);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 }
 
 /*
@@ -408,6 +410,10 @@ static struct miscdevice portown_miscdev = {
 	.mode	= 0666,
 };
 
+static struct portown_listener portown_events_listener = {
+	.event = portown_events_post,
+};
+
 /**
  * portown_cdev_init() - create /dev/portown
  *
@@ -421,9 +427,11 @@ int portown_cdev_init(void)
 	portown_log = kvcalloc(PORTOWN_LOG_LEN, sizeof(*portown_log), GFP_KERNEL);
 	if (!portown_log)
 		return -ENOMEM;
+	portown_registry_listen(&portown_live, &portown_events_listener);
 	ret = misc_register(&portown_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/portown (%d)\n", ret);
+		portown_registry_unlisten(&portown_live, &portown_events_listener);
 		kvfree(portown_log);
 	}
 	return ret;
@@ -440,6 +448,7 @@ void portown_cdev_exit(void)
 	unsigned int i;
 
 	misc_deregister(&portown_miscdev);
+	portown_registry_unlisten(&portown_live, &portown_events_listener);
 	for (i = 0; i < PORTOWN_LOG_LEN; i++)
 		put_pid(portown_log[i].h.who.pid);
 	kvfree(portown_log);

@@ -10,10 +10,14 @@
  * changed before every check has passed.  Identities are shown as
  * policy.c allows the caller.
  *
- * Locks: a tty lock, then portown_lock (portown_sync_lock()); never
- * copy_to_user() under portown_lock.  Through the shim the ioctl runs
- * under the line discipline's semaphore, which ranks below the tty lock,
- * so no tty lock is taken there.
+ * Owns: nothing beyond a request; the port a request names is found by
+ * target.c.
+ * Locks: a tty lock, then the live registry's lock (taken with
+ * portown_registry_lock()); never copy_to_user() under the registry's
+ * lock.  Through the shim the ioctl runs under the line discipline's
+ * semaphore, which ranks below the tty lock, so the tty lock is only
+ * tried there (portown_target_lock()).
+ * Context: process context.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,204 +38,7 @@
 #include "portown.h"
 #include "registry.h"
 
-/*
- * The port a request is about, named by the shim's tty, by a descriptor
- * or by device number.  @file is a live descriptor of the port that the
- * caller holds (needed to claim); @tty is set when the port is open.
- */
-struct portown_target {
-	struct file *file;		/* referenced, or NULL */
-	struct tty_struct *tty;		/* referenced, or NULL */
-	dev_t devt;
-	char name[PORTOWN_NAME_LEN];
-	struct portown_port *port;	/* referenced, or NULL: untracked */
-	bool shim;
-};
-
-static void portown_target_put(struct portown_target *t)
-{
-	if (t->file)
-		fput(t->file);
-	tty_kref_put(t->tty);
-	portown_port_put(t->port);
-}
-
-/* The referenced record of @devt; caller holds portown_lock. */
-static struct portown_port *portown_port_get_locked(dev_t devt)
-{
-	struct portown_port *port = portown_port_lookup_locked(devt);
-
-	if (port)
-		kref_get(&port->kref);
-	return port;
-}
-
-/* Through the shim: the tty is the shim's, the descriptor @fd or the caller's. */
-/*
- * Through the shim: the tty is the shim's; the descriptor is @fd when that
- * is one of this tty's, else the caller's lowest-numbered live one (the
- * line discipline is not told which descriptor the ioctl came through).
- */
-static void portown_target_shim(struct tty_struct *shim_tty, s32 fd, struct portown_target *t)
-{
-	t->shim = true;
-	t->tty = tty_kref_get(shim_tty);
-	if (fd >= 0) {
-		t->file = fget(fd);
-		if (t->file && portown_is_tty_file(t->file) &&
-		    portown_file_tty(t->file) == shim_tty && !tty_hung_up_p(t->file))
-			return;
-		if (t->file)
-			fput(t->file);
-	}
-	t->file = portown_current_file(shim_tty);
-}
-
-/* By descriptor: any tty descriptor the caller holds. */
-static int portown_target_fd(s32 fd, struct portown_target *t)
-{
-	t->file = fget(fd);
-	if (!t->file)
-		return -EBADF;
-	if (!portown_is_tty_file(t->file))
-		return -ENOTTY;
-	t->tty = tty_kref_get(portown_file_tty(t->file));
-	return t->tty ? 0 : -ENOTTY;
-}
-
-/*
- * By device number, without opening the port.  A number that stands for
- * another tty (4:0, the foreground console) is taken as that tty's.  An
- * open port that has no record yet is looked at now, within the bounds
- * the reconciler keeps.
- */
-static int portown_target_dev(u32 major, u32 minor, struct portown_target *t)
-{
-	struct tty_struct *tty;
-	bool none;
-
-	if (major >= (1U << (32 - MINORBITS)) || minor > MINORMASK)
-		return -EINVAL;
-	t->devt = MKDEV(major, minor);
-	/* NULL: a tty the driver has, not open; an error: no such tty */
-	tty = tty_kopen_shared(t->devt);
-	none = IS_ERR(tty);
-	if (none)
-		tty = NULL;
-	t->tty = tty;
-	if (tty)
-		t->devt = tty_devnum(tty);
-	portown_sync_lock();
-	t->port = portown_port_get_locked(t->devt);
-	portown_sync_unlock();
-	if (!t->port && (none || (tty && !portown_tty_tracked(tty))))
-		return -ENODEV;
-	/* a pty slave cannot be looked up without a descriptor: the caller's */
-	if (!tty && t->port) {
-		tty = portown_current_tty(t->devt);
-		t->tty = tty;
-	}
-	if (!tty)
-		return 0;
-	if (!t->port) {
-		/* open, yet never seen: an event was missed */
-		portown_reconcile_tty(tty);
-		portown_sync_lock();
-		t->port = portown_port_get_locked(t->devt);
-		portown_sync_unlock();
-	}
-	strscpy(t->name, t->port ? t->port->name : tty->name, sizeof(t->name));
-	return 0;
-}
-
-static int portown_target_get(struct tty_struct *shim_tty, s32 fd, u32 major, u32 minor,
-			      struct portown_target *t)
-{
-	int ret = 0;
-
-	memset(t, 0, sizeof(*t));
-	if (!shim_tty && fd == -1)
-		return portown_target_dev(major, minor, t);
-	if (shim_tty)
-		portown_target_shim(shim_tty, fd, t);
-	else if (fd >= 0)
-		ret = portown_target_fd(fd, t);
-	else
-		ret = -EBADF;
-	if (ret)
-		return ret;
-
-	t->devt = tty_devnum(t->tty);
-	strscpy(t->name, t->tty->name, sizeof(t->name));
-	if (!portown_tty_tracked(t->tty))
-		return -ENODEV;
-	portown_sync_lock();
-	/* a descriptor the caller holds that portown has no record of */
-	if (t->file && !tty_hung_up_p(t->file))
-		portown_track_adopt(t->tty, t->file);
-	t->port = portown_port_get_locked(t->devt);
-	portown_sync_unlock();
-	return 0;
-}
-
-/*
- * Take @t's tty lock, where claims are decided: an open holds it from its
- * check of TTY_EXCLUSIVE until its descriptor is in the tty's list.
- * Through the shim the ioctl holds the line discipline's semaphore, which
- * ranks below the tty lock, so the lock is only tried, for up to about a
- * tenth of a second (a hangup holding it waits for this very ioctl).
- */
-static int portown_target_lock(struct portown_target *t)
-{
-	int i;
-
-	if (!t->shim) {
-		tty_lock(t->tty);
-		return 0;
-	}
-	for (i = 0; !mutex_trylock(&t->tty->legacy_mutex); i++) {
-		if (i == 50)
-			return -EAGAIN;
-		usleep_range(1000, 2000);
-	}
-	return 0;
-}
-
-static void portown_target_unlock(struct portown_target *t)
-{
-	if (t->shim)
-		mutex_unlock(&t->tty->legacy_mutex);
-	else
-		tty_unlock(t->tty);
-}
-
-/*
- * A claim whose process has exited, while a descriptor it was made
- * through lives on in another process, ends here; its exclusive bit is
- * cleared under the tty lock and portown_lock, where no new claim can
- * slip in.  Without the tty at hand, the reconciler does it.
- */
-static void portown_end_dead_claim(struct portown_target *t)
-{
-	struct portown_claim *claim;
-	bool dead;
-
-	if (!t->port || !t->tty)
-		return;
-	portown_sync_lock();
-	claim = portown_port_claim_of(t->port);
-	dead = claim && portown_pid_gone(claim->who.pid);
-	portown_sync_unlock();
-	if (!dead || portown_target_lock(t))
-		return;
-	portown_sync_lock();
-	if (portown_port_end_dead_claim(t->port))
-		clear_bit(TTY_EXCLUSIVE, &t->tty->flags);
-	portown_sync_unlock();
-	portown_target_unlock(t);
-}
-
-/* Fill @info from the record; caller holds portown_lock. */
+/* Fill @info from the record; caller holds the registry's lock. */
 static void portown_fill_info(const struct portown_port *port, const struct portown_viewer *v,
 			      struct portown_info *info)
 {
@@ -294,6 +101,27 @@ static int portown_entry_size(u32 count, u32 entry_size, size_t min)
 	return 0;
 }
 
+/*
+ * INFO and CLAIM: the request copied in, its port found, the caller's view
+ * of it made.  @t is ready for portown_target_put() whatever the result.
+ */
+static int portown_info_start(struct tty_struct *shim_tty, void __user *arg,
+			      struct portown_info *info, struct portown_target *t,
+			      struct portown_viewer *v)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = portown_copy_in(info, sizeof(*info), arg, PORTOWN_INFO_SIZE_VER0) ?:
+	      portown_target_get(shim_tty, info->fd, info->dev_major, info->dev_minor, t);
+	if (ret)
+		return ret;
+	portown_viewer_init_current(v, t->devt, t->name);
+	info->dev_major = MAJOR(t->devt);
+	info->dev_minor = MINOR(t->devt);
+	return 0;
+}
+
 static long portown_ioc_info(struct tty_struct *shim_tty, void __user *arg)
 {
 	struct portown_viewer v;
@@ -301,22 +129,16 @@ static long portown_ioc_info(struct tty_struct *shim_tty, void __user *arg)
 	struct portown_info info;
 	int ret;
 
-	ret = portown_copy_in(&info, sizeof(info), arg, PORTOWN_INFO_SIZE_VER0);
-	if (ret)
-		return ret;
-	ret = portown_target_get(shim_tty, info.fd, info.dev_major, info.dev_minor, &t);
+	ret = portown_info_start(shim_tty, arg, &info, &t, &v);
 	if (ret)
 		goto out;
-	portown_end_dead_claim(&t);
-	portown_viewer_init_current(&v, t.devt, t.name);
-	info.dev_major = MAJOR(t.devt);
-	info.dev_minor = MINOR(t.devt);
-	portown_sync_lock();
+	portown_target_end_dead_claim(&t);
+	portown_registry_lock(&portown_live);
 	if (t.port)
 		portown_fill_info(t.port, &v, &info);
 	else
 		portown_fill_empty(t.name, &info);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	ret = portown_copy_out(arg, &info, sizeof(info), info.size);
 out:
 	portown_target_put(&t);
@@ -326,7 +148,7 @@ out:
 /*
  * The tty's own list of descriptors is the ground truth: a descriptor
  * whose open the tap has not recorded yet still counts.  Caller holds
- * portown_lock.
+ * the registry's lock.
  */
 static bool portown_tty_shared(struct tty_struct *tty, struct portown_port *port,
 			       struct file *mine, struct pid *me)
@@ -351,7 +173,7 @@ static bool portown_tty_shared(struct tty_struct *tty, struct portown_port *port
 
 /*
  * Claim @t's port for the caller; caller holds the tty lock and
- * portown_lock.  An unclaimed port is made exclusive, then the tty's
+ * the registry's lock.  An unclaimed port is made exclusive, then the tty's
  * descriptors are scanned: under the tty lock, no open is between its
  * check of the bit and its entry in the list.
  */
@@ -388,10 +210,7 @@ static long portown_ioc_claim(struct tty_struct *shim_tty, void __user *arg)
 	struct portown_who who;
 	int ret;
 
-	ret = portown_copy_in(&info, sizeof(info), arg, PORTOWN_INFO_SIZE_VER0);
-	if (ret)
-		return ret;
-	ret = portown_target_get(shim_tty, info.fd, info.dev_major, info.dev_minor, &t);
+	ret = portown_info_start(shim_tty, arg, &info, &t, &v);
 	if (ret)
 		goto out;
 	if (!t.file) {
@@ -406,18 +225,15 @@ static long portown_ioc_claim(struct tty_struct *shim_tty, void __user *arg)
 		ret = -ENOMEM;
 		goto out;
 	}
-	portown_viewer_init_current(&v, t.devt, t.name);
-	info.dev_major = MAJOR(t.devt);
-	info.dev_minor = MINOR(t.devt);
 
 	ret = portown_target_lock(&t);
 	if (ret)
 		goto out;
 	portown_who_current(&who);
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	ret = portown_claim_locked(&t, &who);
 	portown_fill_info(t.port, &v, &info);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	portown_target_unlock(&t);
 	portown_who_put(&who);
 
@@ -456,7 +272,7 @@ static long portown_ioc_release(struct tty_struct *shim_tty, void __user *arg)
 	info.dev_major = MAJOR(t.devt);
 	info.dev_minor = MINOR(t.devt);
 	portown_who_current(&who);
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	/* whoever holds the descriptor a claim was made through may end it */
 	claim = portown_port_claim_of(t.port);
 	file = t.file;
@@ -467,7 +283,7 @@ static long portown_ioc_release(struct tty_struct *shim_tty, void __user *arg)
 	if (ret > 0)
 		clear_bit(TTY_EXCLUSIVE, &t.tty->flags);
 	portown_fill_info(t.port, &v, &info);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	portown_who_put(&who);
 	if (ret >= 0)
 		ret = portown_copy_out(arg, &info, sizeof(info), info.size);
@@ -508,132 +324,206 @@ static void *portown_entries_alloc(u32 count, u32 total, size_t size, u32 *room)
 	return kvcalloc(*room, size, GFP_KERNEL_ACCOUNT);
 }
 
-static long portown_ioc_holders(struct tty_struct *shim_tty, void __user *arg)
+/*
+ * Fill @ids with the first @room holders of @port as @v sees them, and
+ * @n with how many that is.  Return the number of holders.  Caller holds
+ * the registry's lock.
+ */
+static u32 portown_fill_holders(const struct portown_port *port, const struct portown_viewer *v,
+				struct portown_ident *ids, u32 room, u32 *n)
 {
-	struct portown_ident *ids = NULL;
-	struct portown_holders req;
+	struct portown_claim *claim = portown_port_claim_of(port);
 	struct portown_holder *h;
-	struct portown_viewer v;
-	struct portown_target t;
-	struct portown_claim *claim;
-	u32 room, n = 0, total = 0;
-	int ret;
+	u32 total = 0;
 
-	ret = portown_copy_in(&req, sizeof(req), arg, PORTOWN_HOLDERS_SIZE_VER0);
-	if (ret)
-		return ret;
-	if (req.__reserved)
-		return -EINVAL;
-	ret = portown_entry_size(req.count, req.entry_size, sizeof(*ids));
-	if (ret)
-		return ret;
-	ret = portown_target_get(shim_tty, req.fd, req.dev_major, req.dev_minor, &t);
-	if (ret)
-		goto out;
-	portown_viewer_init_current(&v, t.devt, t.name);
-	if (t.port) {
-		portown_sync_lock();
-		total = t.port->nr_holders;
-		portown_sync_unlock();
+	list_for_each_entry(h, &port->holders, node) {
+		struct portown_ident *id;
+
+		total++;
+		if (*n == room)
+			continue;
+		id = &ids[*n];
+		portown_viewer_export(v, &h->who, id);
+		if (!(id->flags & PORTOWN_ID_HIDDEN))
+			id->open_flags = h->f_flags;
+		if (h->hungup)
+			id->flags |= PORTOWN_ID_HUNGUP;
+		if (h->privileged)
+			id->flags |= PORTOWN_ID_PRIVILEGED;
+		if (claim && claim->who.pid == h->who.pid)
+			id->flags |= PORTOWN_ID_CLAIMER;
+		(*n)++;
 	}
-	ids = portown_entries_alloc(req.count, total, sizeof(*ids), &room);
-	if (room && !ids) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	total = 0;
-	if (t.port) {
-		portown_sync_lock();
-		claim = portown_port_claim_of(t.port);
-		list_for_each_entry(h, &t.port->holders, node) {
-			total++;
-			if (n == room)
-				continue;
-			portown_viewer_export(&v, &h->who, &ids[n]);
-			if (!(ids[n].flags & PORTOWN_ID_HIDDEN))
-				ids[n].open_flags = h->f_flags;
-			if (h->hungup)
-				ids[n].flags |= PORTOWN_ID_HUNGUP;
-			if (h->privileged)
-				ids[n].flags |= PORTOWN_ID_PRIVILEGED;
-			if (claim && claim->who.pid == h->who.pid)
-				ids[n].flags |= PORTOWN_ID_CLAIMER;
-			n++;
-		}
-		portown_sync_unlock();
-	}
-	req.dev_major = MAJOR(t.devt);
-	req.dev_minor = MINOR(t.devt);
-	req.count = total;
-	req.written = n;
-	ret = portown_copy_array(req.holders, ids, n, sizeof(*ids), req.entry_size) ?:
-	      portown_copy_out(arg, &req, sizeof(req), req.size);
-out:
-	kvfree(ids);
-	portown_target_put(&t);
-	return ret;
+	return total;
 }
 
-static long portown_ioc_history(struct tty_struct *shim_tty, void __user *arg)
+/* HOLDERS: every holder of the port, as the caller sees it. */
+static int portown_holders_fill(const struct portown_target *t, const struct portown_viewer *v,
+				u32 count, void **buf, u32 *n, u32 *total)
 {
-	struct portown_event *evs = NULL;
-	struct portown_hist *hist = NULL;
-	struct portown_history req;
-	struct portown_viewer v;
-	struct portown_target t;
-	u32 room, n = 0, total = 0, i;
-	int ret;
+	struct portown_ident *ids;
+	u32 room;
 
-	ret = portown_copy_in(&req, sizeof(req), arg, PORTOWN_HISTORY_SIZE_VER0);
-	if (ret)
-		return ret;
-	if (req.__reserved)
-		return -EINVAL;
-	ret = portown_entry_size(req.count, req.entry_size, sizeof(*evs));
-	if (ret)
-		return ret;
-	ret = portown_target_get(shim_tty, req.fd, req.dev_major, req.dev_minor, &t);
-	if (ret)
-		goto out;
-	portown_viewer_init_current(&v, t.devt, t.name);
-	room = min_t(u32, req.count, PORTOWN_HISTORY_LEN);
-	if (room) {
-		hist = kcalloc(room, sizeof(*hist), GFP_KERNEL);
-		evs = kcalloc(room, sizeof(*evs), GFP_KERNEL);
-		if (!hist || !evs) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	if (t.port) {
-		portown_sync_lock();
-		total = portown_port_history(t.port, hist, room);
-		portown_sync_unlock();
-		n = min(total, room);
-	}
+	if (!t->port)
+		return 0;
+	portown_registry_lock(&portown_live);
+	*total = t->port->nr_holders;
+	portown_registry_unlock(&portown_live);
+	ids = portown_entries_alloc(count, *total, sizeof(*ids), &room);
+	if (room && !ids)
+		return -ENOMEM;
+	*buf = ids;
+	portown_registry_lock(&portown_live);
+	*total = portown_fill_holders(t->port, v, ids, room, n);
+	portown_registry_unlock(&portown_live);
+	return 0;
+}
+
+/* @n events of @t's history as @v sees them; drops @hist's references. */
+static void portown_fill_events(const struct portown_target *t, const struct portown_viewer *v,
+				struct portown_hist *hist, struct portown_event *evs, u32 n)
+{
+	u32 i;
+
 	for (i = 0; i < n; i++) {
 		evs[i].time_ns = hist[i].time_ns;
 		evs[i].seq = hist[i].seq;
 		evs[i].type = hist[i].type;
 		evs[i].state = hist[i].state;
-		evs[i].dev_major = MAJOR(t.devt);
-		evs[i].dev_minor = MINOR(t.devt);
-		portown_viewer_export_event(&v, &hist[i].who, &evs[i].who);
+		evs[i].dev_major = MAJOR(t->devt);
+		evs[i].dev_minor = MINOR(t->devt);
+		portown_viewer_export_event(v, &hist[i].who, &evs[i].who);
 		evs[i].who.flags |= hist[i].flags;
-		strscpy(evs[i].name, t.name, sizeof(evs[i].name));
+		strscpy(evs[i].name, t->name, sizeof(evs[i].name));
 		portown_who_put(&hist[i].who);
 	}
+}
+
+/* HISTORY: the port's last events, as the caller sees them. */
+static int portown_history_fill(const struct portown_target *t, const struct portown_viewer *v,
+				u32 count, void **buf, u32 *n, u32 *total)
+{
+	u32 room = min_t(u32, count, PORTOWN_HISTORY_LEN);
+	struct portown_event *evs = NULL;
+	struct portown_hist *hist = NULL;
+
+	if (room) {
+		hist = kcalloc(room, sizeof(*hist), GFP_KERNEL);
+		evs = kcalloc(room, sizeof(*evs), GFP_KERNEL);
+		if (!hist || !evs) {
+			kfree(hist);
+			kfree(evs);
+			return -ENOMEM;
+		}
+	}
+	*buf = evs;
+	if (t->port) {
+		portown_registry_lock(&portown_live);
+		*total = portown_port_history(t->port, hist, room);
+		portown_registry_unlock(&portown_live);
+		*n = min(*total, room);
+	}
+	portown_fill_events(t, v, hist, evs, *n);
+	kfree(hist);
+	return 0;
+}
+
+/**
+ * struct portown_array_kind - a request for entries about one port
+ * @ver0: the size of the request's first version
+ * @entry_size: the size of an entry, as this kernel knows it
+ * @fill: sets *@buf (for kvfree()) to up to @count entries of @t as @v
+ *	sees them, *@n to how many, *@total to how many exist; returns 0 or
+ *	an errno
+ */
+struct portown_array_kind {
+	size_t ver0;
+	size_t entry_size;
+	int (*fill)(const struct portown_target *t, const struct portown_viewer *v,
+		    u32 count, void **buf, u32 *n, u32 *total);
+};
+
+static const struct portown_array_kind portown_holders_kind = {
+	.ver0 = PORTOWN_HOLDERS_SIZE_VER0,
+	.entry_size = sizeof(struct portown_ident),
+	.fill = portown_holders_fill,
+};
+
+static const struct portown_array_kind portown_history_kind = {
+	.ver0 = PORTOWN_HISTORY_SIZE_VER0,
+	.entry_size = sizeof(struct portown_event),
+	.fill = portown_history_fill,
+};
+
+/* HOLDERS and HISTORY take requests of one layout: a port, and an array for it. */
+static_assert(sizeof(struct portown_holders) == sizeof(struct portown_history));
+static_assert(offsetof(struct portown_holders, count) == offsetof(struct portown_history, count));
+static_assert(offsetof(struct portown_holders, holders) ==
+	      offsetof(struct portown_history, events));
+static_assert(offsetof(struct portown_holders, __reserved) ==
+	      offsetof(struct portown_history, __reserved));
+
+static long portown_ioc_port_array(struct tty_struct *shim_tty, void __user *arg,
+				   const struct portown_array_kind *kind)
+{
+	struct portown_holders req;	/* or a struct portown_history */
+	struct portown_viewer v;
+	struct portown_target t = {};
+	u32 n = 0, total = 0;
+	void *buf = NULL;
+	int ret;
+
+	ret = portown_copy_in(&req, sizeof(req), arg, kind->ver0);
+	if (ret)
+		return ret;
+	if (req.__reserved)
+		return -EINVAL;
+	ret = portown_entry_size(req.count, req.entry_size, kind->entry_size) ?:
+	      portown_target_get(shim_tty, req.fd, req.dev_major, req.dev_minor, &t);
+	if (ret)
+		goto out;
+	portown_viewer_init_current(&v, t.devt, t.name);
+	ret = kind->fill(&t, &v, req.count, &buf, &n, &total);
+	if (ret)
+		goto out;
 	req.dev_major = MAJOR(t.devt);
 	req.dev_minor = MINOR(t.devt);
 	req.count = total;
 	req.written = n;
-	ret = portown_copy_array(req.events, evs, n, sizeof(*evs), req.entry_size) ?:
+	ret = portown_copy_array(req.holders, buf, n, kind->entry_size, req.entry_size) ?:
 	      portown_copy_out(arg, &req, sizeof(req), req.size);
 out:
-	kfree(evs);
-	kfree(hist);
+	kvfree(buf);
 	portown_target_put(&t);
 	return ret;
+}
+
+/*
+ * Fill @e with @port as the caller sees it.  The viewer is made without
+ * the registry's lock (finding the device node may sleep).  Return false
+ * for a record that has left the registry since the snapshot.
+ */
+static bool portown_list_entry(struct portown_port *port, struct portown_list_entry *e)
+{
+	struct portown_info info = {};
+	struct portown_viewer v;
+	bool listed;
+
+	portown_viewer_init_current(&v, port->devt, port->name);
+	portown_registry_lock(&portown_live);
+	listed = portown_port_listed(port);
+	if (listed)
+		portown_fill_info(port, &v, &info);
+	portown_registry_unlock(&portown_live);
+	if (!listed)
+		return false;
+	e->dev_major = MAJOR(port->devt);
+	e->dev_minor = MINOR(port->devt);
+	e->state = info.state;
+	e->nr_holders = info.nr_holders;
+	e->owner = info.owner;
+	memcpy(e->name, info.name, sizeof(e->name));
+	return true;
 }
 
 static long portown_ioc_list(void __user *arg)
@@ -641,7 +531,6 @@ static long portown_ioc_list(void __user *arg)
 	struct portown_list_entry *buf = NULL;
 	struct portown_port **ports;
 	struct portown_list req;
-	struct portown_viewer v;
 	u32 room, n = 0, total = 0, i;
 	int ret;
 
@@ -653,7 +542,6 @@ static long portown_ioc_list(void __user *arg)
 	ret = portown_entry_size(req.count, req.entry_size, sizeof(*buf));
 	if (ret)
 		return ret;
-	/* referenced, so that each port's viewer is made without portown_lock */
 	ports = portown_track_snapshot(&total);
 	if (!ports)
 		return -ENOMEM;
@@ -662,25 +550,8 @@ static long portown_ioc_list(void __user *arg)
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < total; i++) {
-		struct portown_info info = {};
-
-		if (n == room)
-			break;
-		portown_viewer_init_current(&v, ports[i]->devt, ports[i]->name);
-		portown_sync_lock();
-		if (portown_port_listed(ports[i])) {
-			portown_fill_info(ports[i], &v, &info);
-			buf[n].dev_major = MAJOR(ports[i]->devt);
-			buf[n].dev_minor = MINOR(ports[i]->devt);
-			buf[n].state = info.state;
-			buf[n].nr_holders = info.nr_holders;
-			buf[n].owner = info.owner;
-			memcpy(buf[n].name, info.name, sizeof(buf[n].name));
-			n++;
-		}
-		portown_sync_unlock();
-	}
+	for (i = 0; i < total && n < room; i++)
+		n += portown_list_entry(ports[i], &buf[n]);
 	req.count = total;
 	req.written = n;
 	ret = portown_copy_array(req.ports, buf, n, sizeof(*buf), req.entry_size) ?:
@@ -691,7 +562,7 @@ out:
 	return ret;
 }
 
-/* Can the caller claim the port now?  Caller holds portown_lock. */
+/* Can the caller claim the port now?  Caller holds the registry's lock. */
 static bool portown_claimable(struct portown_port *port, struct pid *me, struct file *mine)
 {
 	struct portown_claim *claim = portown_port_claim_of(port);
@@ -720,13 +591,13 @@ static int portown_wait_check(struct portown_target *t, struct portown_wait *req
 	/* through the shim, a hangup waits for this ioctl to return */
 	if (t->shim && t->file && tty_hung_up_p(t->file))
 		return -EIO;
-	portown_end_dead_claim(t);
-	portown_sync_lock();
+	portown_target_end_dead_claim(t);
+	portown_registry_lock(&portown_live);
 	ok = portown_claimable(t->port, me, t->file);
 	gone = t->port->gone;
 	req->state = portown_port_state(t->port);
 	*seen = t->port->seq;
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	if (ok)
 		return 0;
 	/* a removed device never comes back under this record */
@@ -833,10 +704,11 @@ static int portown_baseline_target(struct tty_struct *shim_tty, struct portown_b
 	if (ret)
 		return ret;
 	if (!t->port && t->tty) {
-		portown_sync_lock();
-		if (portown_track_tty(t->tty))
-			t->port = portown_port_get_locked(t->devt);
-		portown_sync_unlock();
+		portown_registry_lock(&portown_live);
+		t->port = portown_track_tty(t->tty);
+		if (t->port)
+			kref_get(&t->port->kref);
+		portown_registry_unlock(&portown_live);
 	}
 	if (!t->port)
 		return -ENODEV;
@@ -861,11 +733,11 @@ static long portown_ioc_get_baseline(struct tty_struct *shim_tty, void __user *a
 	ret = portown_baseline_target(shim_tty, &b, &t);
 	if (ret)
 		goto out;
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	if (portown_port_baseline(t.port, &k))
 		b.flags = PORTOWN_BASELINE_ADMIN;
 	known = b.flags || t.port->have_driver_termios;
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	if (known) {
 		portown_baseline_out(&b, &k);
 		ret = portown_copy_out(arg, &b, sizeof(b), b.size);
@@ -904,9 +776,9 @@ static long portown_ioc_set_baseline(struct tty_struct *shim_tty, void __user *a
 	ret = portown_baseline_target(shim_tty, &b, &t);
 	if (ret)
 		goto out;
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	ret = portown_port_set_baseline(t.port, reset ? NULL : &k);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	b.flags = reset ? 0 : PORTOWN_BASELINE_ADMIN;
 	if (!ret)
 		ret = portown_copy_out(arg, &b, sizeof(b), b.size);
@@ -941,13 +813,13 @@ long portown_ioctl(struct tty_struct *shim_tty, unsigned int cmd, void __user *a
 	case _IOC_NR(PORTOWN_IOC_RELEASE):
 		return portown_ioc_release(shim_tty, arg);
 	case _IOC_NR(PORTOWN_IOC_HOLDERS):
-		return portown_ioc_holders(shim_tty, arg);
+		return portown_ioc_port_array(shim_tty, arg, &portown_holders_kind);
 	case _IOC_NR(PORTOWN_IOC_WAIT):
 		return portown_ioc_wait(shim_tty, arg);
 	case _IOC_NR(PORTOWN_IOC_LIST):
 		return portown_ioc_list(arg);
 	case _IOC_NR(PORTOWN_IOC_HISTORY):
-		return portown_ioc_history(shim_tty, arg);
+		return portown_ioc_port_array(shim_tty, arg, &portown_history_kind);
 	case _IOC_NR(PORTOWN_IOC_GET_BASELINE):
 		return portown_ioc_get_baseline(shim_tty, arg);
 	case _IOC_NR(PORTOWN_IOC_SET_BASELINE):

@@ -11,6 +11,12 @@
  * tty_register_ldisc() silently replaces whatever discipline holds the
  * number it is given, so the shim checks /proc/tty/ldiscs, the tty core's
  * own list of registered disciplines, and refuses a number that is taken.
+ *
+ * Owns: the discipline's registration and its copy of N_TTY's operations.
+ * Locks: none of its own; its operations run under the tty core's line
+ * discipline semaphore, and take the live registry's lock (track.c,
+ * ioctl.c).
+ * Context: process context.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

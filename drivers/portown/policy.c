@@ -19,8 +19,10 @@
  * callers and the holder's own user only) this policy.  sysfs cannot tell
  * its readers apart, so its identity files are root's only (sysfs.c).
  *
- * Context: process context; a viewer is made without portown_lock held
- * (finding the device node may sleep) and used under it.
+ * Owns: the "identities" parameter; a viewer belongs to its caller.
+ * Locks: none of its own.
+ * Context: process context; a viewer is made without the registry's lock
+ * held (finding the device node may sleep) and used under it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -109,7 +111,7 @@ static bool portown_may_open_node(dev_t devt, const char *name)
  * @userns: the user namespace the caller reads uids in
  *
  * Context: process context, in the caller's task; may sleep; without
- * portown_lock.
+ * the registry's lock.
  */
 void portown_viewer_init(struct portown_viewer *v, dev_t devt, const char *name,
 			 struct pid_namespace *pidns, struct user_namespace *userns)

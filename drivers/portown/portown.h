@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * portown - internal interfaces between the module's parts.
+ * portown - internal interfaces between the module's parts, from the
+ * bottom layer up.  Each part calls only those declared before it (see
+ * the picture in Documentation/design.rst); what a lower part must tell
+ * a higher one goes through an interface the higher one registers: the
+ * registry's listeners, the tap's operations.
  */
 #ifndef _PORTOWN_H
 #define _PORTOWN_H
@@ -12,26 +16,19 @@
 #include "compat.h"
 #include "registry.h"
 
+struct dentry;
 struct device;
 struct file;
 struct pid_namespace;
 struct tty_struct;
 struct user_namespace;
-struct work_struct;
 struct workqueue_struct;
 
-/* main.c */
-extern struct workqueue_struct *portown_wq;
-
-/* ldisc.c: the line-discipline shim */
-int portown_ldisc_register(int num);
-void portown_ldisc_unregister(void);
-int portown_ldisc_lookup(const char *text, size_t len, int num,
-			 char *name, size_t namesz);
+/* registry.h: the registry (the bottom layer) */
 
 /* ttyfile.c: recognising tty descriptors and finding them */
-int portown_track_init(void);
-void portown_track_exit(void);
+int portown_ttyfile_init(void);
+void portown_ttyfile_exit(void);
 bool portown_is_tty_file(const struct file *file);
 struct tty_struct *portown_file_tty(const struct file *file);
 bool portown_tty_tracked(const struct tty_struct *tty);
@@ -53,6 +50,42 @@ struct portown_found {
 unsigned int portown_walk_descriptors(void (*fn)(const struct portown_found *found,
 						 unsigned int n,
 						 const struct portown_who *who));
+
+/* policy.c: who may see whom */
+
+/**
+ * struct portown_viewer - who asks about a port, and what they may see
+ * @pidns: the pid namespace pids are shown in
+ * @userns: the user namespace uids are shown in
+ * @uid: the caller's real uid
+ * @euid: the caller's effective uid
+ * @all: the caller may see every holder of the port
+ */
+struct portown_viewer {
+	struct pid_namespace *pidns;
+	struct user_namespace *userns;
+	kuid_t uid;
+	kuid_t euid;
+	bool all;
+};
+
+int portown_policy_param(void);
+void portown_viewer_init(struct portown_viewer *v, dev_t devt, const char *name,
+			 struct pid_namespace *pidns, struct user_namespace *userns);
+void portown_viewer_init_current(struct portown_viewer *v, dev_t devt, const char *name);
+bool portown_viewer_sees(const struct portown_viewer *v, const struct portown_who *who);
+void portown_viewer_export(const struct portown_viewer *v, const struct portown_who *who,
+			   struct portown_ident *id);
+void portown_viewer_export_event(const struct portown_viewer *v,
+				 const struct portown_who *who, struct portown_ident *id);
+
+/* reinit.c: a hung-up port's settings back to its baseline */
+void portown_reinit_init(struct workqueue_struct *wq);
+bool portown_reset_hung_up_now(struct portown_registry *reg, struct tty_struct *tty);
+bool portown_reinit_locked(struct portown_registry *reg, struct tty_struct *tty);
+void portown_reinit_later(struct portown_registry *reg, struct tty_struct *tty,
+			  struct portown_who *owner, bool excl);
+void portown_clear_excl_later(struct portown_registry *reg, struct tty_struct *tty, dev_t devt);
 
 /* tap.c: the probes on the tty core */
 enum portown_tap_type {
@@ -88,7 +121,21 @@ struct portown_tap_event {
 	u8 flags;
 };
 
-int portown_tap_init(struct work_struct *consumer);
+/**
+ * struct portown_tap_ops - what the tap asks of its users
+ * @drain: events are waiting in the ring: take them (portown_tap_pop())
+ *	and apply them
+ * @missed: the tap lost an event: look for what it changed
+ *
+ * Both are called from the tap's work item, in process context.
+ */
+struct portown_tap_ops {
+	void (*drain)(void);
+	void (*missed)(void);
+};
+
+int portown_tap_init(struct portown_registry *reg, struct workqueue_struct *wq,
+		     struct dentry *debugfs, const struct portown_tap_ops *ops);
 void portown_tap_exit(void);
 bool portown_tap_active(void);
 ssize_t portown_tap_status(char *buf);
@@ -96,65 +143,55 @@ unsigned long portown_tap_missed(void);
 bool portown_tap_opening(const void *file);
 unsigned int portown_tap_pop(struct portown_tap_event *out, unsigned int max);
 
-/* track.c: the tap's events applied to the registry */
-void portown_sync_lock(void);
-void portown_sync_unlock(void);
-struct work_struct *portown_track_consumer(void);
-void portown_track_flush(void);
+/* track.c: the live registry, fed by the tap */
+extern struct portown_registry portown_live;
+void portown_track_init(void);
+void portown_track_drain(void);
 struct portown_port **portown_track_snapshot(unsigned int *nr);
 void portown_track_snapshot_put(struct portown_port **ports, unsigned int nr);
 struct portown_port *portown_track_tty(struct tty_struct *tty);
 struct portown_port *portown_track_adopt(struct tty_struct *tty, struct file *file);
 void portown_track_shim(struct tty_struct *tty, bool attached);
-void portown_track_reinit(struct tty_struct *tty, const struct portown_who *owner, bool excl);
 unsigned int portown_discover(void);
 
-/* reinit.c: back to the baseline after a hangup */
-bool portown_reset_hung_up_now(struct tty_struct *tty);
-bool portown_reinit_locked(struct tty_struct *tty);
-void portown_reinit_later(struct tty_struct *tty, struct portown_who *owner, bool excl);
-void portown_clear_excl_later(struct tty_struct *tty, dev_t devt);
-
 /* reconcile.c: the reconciler */
-bool portown_drop_event(void);
 void portown_reconcile_soon(void);
 void portown_reconcile_tty(struct tty_struct *tty);
-void portown_reconcile_init(void);
+void portown_reconcile_init(struct workqueue_struct *wq, struct dentry *debugfs);
 void portown_reconcile_exit(void);
 
-/* policy.c: who may see whom */
+/* target.c: the port a request names */
 
 /**
- * struct portown_viewer - who asks about a port, and what they may see
- * @pidns: the pid namespace pids are shown in
- * @userns: the user namespace uids are shown in
- * @uid: the caller's real uid
- * @euid: the caller's effective uid
- * @all: the caller may see every holder of the port
+ * struct portown_target - the port a request is about
+ * @file: a live descriptor of the port that the caller holds (needed to
+ *	claim), referenced, or NULL
+ * @tty: the port's tty when it is open, referenced, or NULL
+ * @devt: the port's device number
+ * @name: its name
+ * @port: its record, referenced, or NULL when it is not tracked
+ * @shim: the request came through the shim, on @tty
  */
-struct portown_viewer {
-	struct pid_namespace *pidns;
-	struct user_namespace *userns;
-	kuid_t uid;
-	kuid_t euid;
-	bool all;
+struct portown_target {
+	struct file *file;
+	struct tty_struct *tty;
+	dev_t devt;
+	char name[PORTOWN_NAME_LEN];
+	struct portown_port *port;
+	bool shim;
 };
 
-int portown_policy_param(void);
-void portown_viewer_init(struct portown_viewer *v, dev_t devt, const char *name,
-			 struct pid_namespace *pidns, struct user_namespace *userns);
-void portown_viewer_init_current(struct portown_viewer *v, dev_t devt, const char *name);
-bool portown_viewer_sees(const struct portown_viewer *v, const struct portown_who *who);
-void portown_viewer_export(const struct portown_viewer *v, const struct portown_who *who,
-			   struct portown_ident *id);
-void portown_viewer_export_event(const struct portown_viewer *v,
-				 const struct portown_who *who, struct portown_ident *id);
+int portown_target_get(struct tty_struct *shim_tty, s32 fd, u32 major, u32 minor,
+		       struct portown_target *t);
+void portown_target_put(struct portown_target *t);
+int portown_target_lock(struct portown_target *t);
+void portown_target_unlock(struct portown_target *t);
+void portown_target_end_dead_claim(struct portown_target *t);
 
-/* ioctl.c */
+/* ioctl.c: the commands */
 long portown_ioctl(struct tty_struct *shim_tty, unsigned int cmd, void __user *arg);
 
 /* cdev.c: /dev/portown */
-void portown_events_post(const struct portown_port *port, const struct portown_hist *e);
 int portown_cdev_init(void);
 void portown_cdev_exit(void);
 
@@ -162,10 +199,11 @@ void portown_cdev_exit(void);
 int portown_sysfs_init(void);
 void portown_sysfs_start(void);
 void portown_sysfs_exit(void);
-void portown_sysfs_update(struct portown_port *port, struct device *tty_dev);
-void portown_sysfs_relink(struct portown_port *port, struct device *tty_dev);
-void portown_sysfs_changed(struct portown_port *port);
-void portown_sysfs_tidy(void);
-const char *portown_state_name(u32 state);
+
+/* ldisc.c: the line-discipline shim */
+int portown_ldisc_register(int num);
+void portown_ldisc_unregister(void);
+int portown_ldisc_lookup(const char *text, size_t len, int num,
+			 char *name, size_t namesz);
 
 #endif /* _PORTOWN_H */

@@ -20,13 +20,13 @@
  * seconds (an open still waiting for carrier, or a descriptor in flight
  * in a unix socket, is in the tty's list but in no table).
  *
- * debugfs, /sys/kernel/debug/portown/: drop_events, the number of coming
- * tap events on tracked ports to drop (fault injection, for the tests);
- * walks, the number of walks of every descriptor table the reconciler
- * has made.
+ * Owns: the reconciler's delayed work item, the bounds on walks, the
+ * debugfs counter /sys/kernel/debug/portown/walks (the number of walks of
+ * every descriptor table the reconciler has made).  It checks the live
+ * registry only.
  *
- * Locks: a tty lock, then portown_lock.  Process context (a delayed work
- * item, or a query about a port portown has no record of).
+ * Locks: a tty lock, then the live registry's lock.  Process context (a
+ * delayed work item, or a query about a port portown has no record of).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,25 +48,13 @@ MODULE_PARM_DESC(reconcile_ms, "period of the reconciler in milliseconds (0: off
 
 #define PORTOWN_MISSED_SECS	5
 
-static atomic_t portown_drop_events = ATOMIC_INIT(0);
 static atomic_t portown_walks = ATOMIC_INIT(0);
-static struct dentry *portown_debugfs;
+static struct workqueue_struct *portown_reconcile_wq;
 
 /* When the last walk of every descriptor table started, in jiffies. */
 static unsigned long portown_walked;
 static bool portown_ever_walked;
 static DEFINE_MUTEX(portown_walk_lock);
-
-/**
- * portown_drop_event() - should the tap drop this event (fault injection)
- *
- * Context: any, including the probe handlers.
- * Return: true while drop_events, decremented here, was above 0.
- */
-bool portown_drop_event(void)
-{
-	return atomic_add_unless(&portown_drop_events, -1, 0);
-}
 
 /* A tty's descriptors, as the tty core lists them. */
 struct portown_truth {
@@ -141,13 +129,12 @@ struct portown_verdict {
 	bool repaired;		/* the record was corrected */
 	bool hangup;		/* a hangup was missed */
 	bool drop;		/* a claim ended that owned TTY_EXCLUSIVE */
-	bool gone;		/* the record is of a removed device */
 	unsigned long missing;	/* signature of the descriptors the record lacks */
 };
 
 /*
  * Compare @port with @t (all empty when the tty is not open) and repair
- * what the record can know by itself.  Caller holds portown_lock.
+ * what the record can know by itself.  Caller holds the registry's lock.
  */
 static void portown_compare(struct portown_port *port, struct portown_truth *t,
 			    struct portown_verdict *v)
@@ -186,7 +173,6 @@ static void portown_compare(struct portown_port *port, struct portown_truth *t,
 		portown_port_repair(port, NULL);
 		v->drop |= excl;
 	}
-	v->gone = port->gone;
 	portown_port_retire_if_done(port);
 }
 
@@ -215,15 +201,15 @@ static void portown_find_missing(struct portown_port *port, const struct portown
 	unsigned int i;
 	bool known;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	known = port->missed_sig == missing &&
 		time_before(jiffies, port->missed_at + PORTOWN_MISSED_SECS * HZ);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	if (known || !portown_walk_allowed())
 		return;
 	atomic_inc(&portown_walks);
 	portown_discover();
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	port->missed_sig = missing;
 	port->missed_at = jiffies;
 	for (i = 0; i < t->n; i++) {
@@ -233,7 +219,31 @@ static void portown_find_missing(struct portown_port *port, const struct portown
 			break;
 		}
 	}
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
+}
+
+/*
+ * Take @tty's list of descriptors into @t, and leave the tty locked
+ * (not in the middle of an open's or a hangup's tty work).  Return 0, or
+ * -ENOMEM with the tty unlocked.
+ */
+static int portown_truth_lock(struct tty_struct *tty, struct portown_truth *t)
+{
+	unsigned int i;
+
+	if (portown_truth_grow(t, 16))
+		return -ENOMEM;
+	/* apply what is queued first: the tty lock is held for less */
+	portown_track_drain();
+	tty_lock(tty);
+	if (portown_truth_take(tty, t)) {
+		tty_unlock(tty);
+		return -ENOMEM;
+	}
+	/* before the drain that follows: an open that has returned is then applied */
+	for (i = 0; i < t->n; i++)
+		t->opening[i] = portown_tap_opening(t->file[i]);
+	return 0;
 }
 
 /*
@@ -246,44 +256,27 @@ static void portown_reconcile_one(struct portown_port *port, struct tty_struct *
 	struct portown_truth t = {};
 	struct portown_who owner;
 	bool excl = false, reset = false;
-	unsigned int i;
 
-	if (tty) {
-		if (portown_truth_grow(&t, 16))
-			goto out;
-		/* apply what is queued first: the tty lock is held for less */
-		portown_sync_lock();
-		portown_sync_unlock();
-		/* not in the middle of an open's or a hangup's tty work */
-		tty_lock(tty);
-		if (portown_truth_take(tty, &t)) {
-			tty_unlock(tty);
-			goto out;
-		}
-		/* before the drain below: an open that has returned is then applied */
-		for (i = 0; i < t.n; i++)
-			t.opening[i] = portown_tap_opening(t.file[i]);
-	}
+	if (tty && portown_truth_lock(tty, &t))
+		goto out;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	portown_port_owner(port, &owner, NULL);	/* before any repair */
 	portown_compare(port, &t, &v);
 	/* decided and done under both locks: no open, no claim in between */
 	if (tty && (v.drop || (t.n && t.all_hungup)))
 		excl = test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags);
-	portown_sync_unlock();
-	if (v.gone)
-		portown_sysfs_tidy();
+	portown_registry_unlock(&portown_live);
 
 	if (tty) {
 		if (v.hangup)
-			reset = portown_reinit_locked(tty);
+			reset = portown_reinit_locked(&portown_live, tty);
 		tty_unlock(tty);
 	}
 	if (reset) {
-		portown_sync_lock();
+		portown_registry_lock(&portown_live);
 		portown_port_reinit(port, &owner, excl);
-		portown_sync_unlock();
+		portown_registry_unlock(&portown_live);
 	}
 	portown_who_put(&owner);
 	if (v.missing)
@@ -319,11 +312,11 @@ void portown_reconcile_tty(struct tty_struct *tty)
 {
 	struct portown_port *port;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	port = portown_track_tty(tty);
 	if (port)
 		kref_get(&port->kref);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	if (!port)
 		return;
 	portown_reconcile_one(port, tty);
@@ -332,11 +325,8 @@ void portown_reconcile_tty(struct tty_struct *tty)
 
 static void portown_reconcile_port(struct portown_port *port)
 {
-	struct tty_struct *tty;
+	struct tty_struct *tty = portown_port_open_tty(port);
 
-	if (MAJOR(port->devt) == 4095)		/* KUnit's records */
-		return;
-	tty = portown_port_open_tty(port);
 	if (IS_ERR(tty))
 		return;
 	portown_reconcile_one(port, tty);
@@ -369,38 +359,38 @@ static void portown_reconcile_workfn(struct work_struct *work)
 {
 	portown_reconcile_all();
 	if (reconcile_ms && READ_ONCE(portown_reconcile_live))
-		queue_delayed_work(portown_wq, &portown_reconcile_work,
+		queue_delayed_work(portown_reconcile_wq, &portown_reconcile_work,
 				   msecs_to_jiffies(reconcile_ms));
 }
 
 /**
  * portown_reconcile_soon() - run the reconciler now
  *
- * The tap missed an event: the registry may be wrong until the next
- * pass, so the pass comes now.
+ * The tap missed an event (its @missed operation): the registry may be
+ * wrong until the next pass, so the pass comes now.
  *
- * Context: any, including the probe handlers (queueing work takes only
- * raw spinlocks).
+ * Context: any (queueing work takes only raw spinlocks).
  */
 void portown_reconcile_soon(void)
 {
 	if (READ_ONCE(portown_reconcile_live))
-		mod_delayed_work(portown_wq, &portown_reconcile_work, 0);
+		mod_delayed_work(portown_reconcile_wq, &portown_reconcile_work, 0);
 }
 
 /**
- * portown_reconcile_init() - start the reconciler and its debugfs knob
+ * portown_reconcile_init() - start the reconciler and its debugfs counter
+ * @wq: where it runs
+ * @debugfs: the module's debugfs directory, for walks
  *
  * Context: process context, module init, after discovery.
  */
-void portown_reconcile_init(void)
+void portown_reconcile_init(struct workqueue_struct *wq, struct dentry *debugfs)
 {
-	portown_debugfs = debugfs_create_dir("portown", NULL);
-	debugfs_create_atomic_t("drop_events", 0600, portown_debugfs, &portown_drop_events);
-	debugfs_create_atomic_t("walks", 0400, portown_debugfs, &portown_walks);
+	portown_reconcile_wq = wq;
+	debugfs_create_atomic_t("walks", 0400, debugfs, &portown_walks);
 	WRITE_ONCE(portown_reconcile_live, true);
 	if (reconcile_ms)
-		queue_delayed_work(portown_wq, &portown_reconcile_work,
+		queue_delayed_work(portown_reconcile_wq, &portown_reconcile_work,
 				   msecs_to_jiffies(reconcile_ms));
 }
 
@@ -413,5 +403,4 @@ void portown_reconcile_exit(void)
 {
 	WRITE_ONCE(portown_reconcile_live, false);
 	cancel_delayed_work_sync(&portown_reconcile_work);
-	debugfs_remove_recursive(portown_debugfs);
 }

@@ -2,13 +2,20 @@
 /*
  * portown - the registry of tracked ports.
  *
- * One mutex, portown_lock, protects the list of ports and the contents
- * of every record.  It is taken in process context only: the probe
- * handlers, which run with preemption disabled (where a PREEMPT_RT
- * kernel allows neither a sleeping lock nor an allocation), never touch
- * it.  What they need to read, the claim and the administrator's
- * baseline, is published with RCU, and the records are hashed by device
- * number for portown_port_peek() and freed after a grace period.
+ * Owns: struct portown_registry and its records (struct portown_port),
+ * their holders, claims, baselines and histories.  Calls nothing of the
+ * rest of portown: what changes is told to the listeners its users
+ * register, and its owner's @sync hook runs each time the registry is
+ * locked with portown_registry_lock().
+ *
+ * Locks: one mutex per registry (&portown_registry.lock) protects its
+ * list of records and the contents of every record.  It is taken in
+ * process context only: the probe handlers, which run with preemption
+ * disabled (where a PREEMPT_RT kernel allows neither a sleeping lock nor
+ * an allocation), never touch it.  What they need to read, the claim and
+ * the administrator's baseline, is published with RCU, and the records
+ * are hashed by device number for portown_port_peek() and freed after a
+ * grace period.
  *
  * A port's state is never stored: portown_port_state() derives it from
  * the holders and the claim, so it cannot disagree with them.
@@ -16,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/device.h>
 #include <linux/hashtable.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
@@ -28,15 +36,97 @@
 #include <linux/timekeeping.h>
 #include <linux/user_namespace.h>
 
-#include "portown.h"
+#include "compat.h"
 #include "registry.h"
 
-/* The registry: its list of records, their hash by number, and every record. */
-struct mutex portown_lock = __MUTEX_INITIALIZER(portown_lock);
-EXPORT_SYMBOL_IF_KUNIT(portown_lock);
+#define portown_assert_locked(port)	lockdep_assert_held(&(port)->reg->lock)
 
-static LIST_HEAD(portown_ports);
-static DEFINE_HASHTABLE(portown_hash, 6);
+/**
+ * portown_registry_init() - make an empty registry
+ * @reg: the registry
+ * @sync: run by portown_registry_lock() once it holds the lock, to apply
+ *	what the owner has pending; or NULL
+ */
+void portown_registry_init(struct portown_registry *reg,
+			   void (*sync)(struct portown_registry *reg))
+{
+	mutex_init(&reg->lock);
+	INIT_LIST_HEAD(&reg->ports);
+	hash_init(reg->hash);
+	INIT_LIST_HEAD(&reg->listeners);
+	reg->sync = sync;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_registry_init);
+
+/**
+ * portown_registry_listen() - tell a listener of every change from now on
+ * @reg: the registry
+ * @l: the listener, with its callbacks set; it stays registered until
+ *	portown_registry_unlisten()
+ *
+ * Context: process context; takes the registry's lock.
+ */
+void portown_registry_listen(struct portown_registry *reg, struct portown_listener *l)
+{
+	mutex_lock(&reg->lock);
+	list_add_tail(&l->node, &reg->listeners);
+	mutex_unlock(&reg->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_registry_listen);
+
+/**
+ * portown_registry_unlisten() - stop telling a listener
+ * @reg: the registry
+ * @l: a listener registered with portown_registry_listen()
+ *
+ * Once this returns, @l is not called again.
+ *
+ * Context: process context; takes the registry's lock.
+ */
+void portown_registry_unlisten(struct portown_registry *reg, struct portown_listener *l)
+{
+	mutex_lock(&reg->lock);
+	list_del_init(&l->node);
+	mutex_unlock(&reg->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_registry_unlisten);
+
+/**
+ * portown_registry_lock() - take a registry's lock, up to date
+ * @reg: the registry
+ *
+ * Runs the owner's @sync hook once the lock is held, so that the caller
+ * sees every change the owner knows of.
+ *
+ * Context: process context; may sleep.
+ */
+void portown_registry_lock(struct portown_registry *reg)
+{
+	mutex_lock(&reg->lock);
+	if (reg->sync)
+		reg->sync(reg);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_registry_lock);
+
+/**
+ * portown_registry_unlock() - release a registry's lock
+ * @reg: the registry
+ */
+void portown_registry_unlock(struct portown_registry *reg)
+{
+	mutex_unlock(&reg->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_registry_unlock);
+
+/* Tell every listener that @port needs what was made for it redone. */
+static void portown_registry_changed(struct portown_port *port)
+{
+	struct portown_listener *l;
+
+	list_for_each_entry(l, &port->reg->listeners, node)
+		if (l->changed)
+			l->changed(l, port);
+}
 
 /**
  * portown_who_current() - remember the calling process
@@ -200,6 +290,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_put);
 
 /**
  * portown_port_peek() - find the record of a port without a reference
+ * @reg: the registry
  * @devt: the tty's device number
  *
  * For the probe handlers: the record stays valid until the end of the
@@ -209,11 +300,11 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_put);
  * Context: caller is in an RCU read-side critical section; any context.
  * Return: the record, or NULL.
  */
-struct portown_port *portown_port_peek(dev_t devt)
+struct portown_port *portown_port_peek(struct portown_registry *reg, dev_t devt)
 {
 	struct portown_port *port;
 
-	hash_for_each_possible_rcu(portown_hash, port, hnode, devt)
+	hash_for_each_possible_rcu(reg->hash, port, hnode, devt)
 		if (port->devt == devt)
 			return port;
 	return NULL;
@@ -222,17 +313,18 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_peek);
 
 /**
  * portown_port_lookup_locked() - find the record of a port
+ * @reg: the registry
  * @devt: the tty's device number
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: the record, not referenced, or NULL if the port is not tracked.
  */
-struct portown_port *portown_port_lookup_locked(dev_t devt)
+struct portown_port *portown_port_lookup_locked(struct portown_registry *reg, dev_t devt)
 {
 	struct portown_port *port;
 
-	lockdep_assert_held(&portown_lock);
-	hash_for_each_possible(portown_hash, port, hnode, devt)
+	lockdep_assert_held(&reg->lock);
+	hash_for_each_possible(reg->hash, port, hnode, devt)
 		if (port->devt == devt)
 			return port;
 	return NULL;
@@ -243,63 +335,68 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_lookup_locked);
  * portown_port_listed() - is a record in the registry for lookups and lists
  * @port: the record
  *
- * Context: caller holds portown_lock while iterating the registry.
+ * Context: caller holds the registry's lock while iterating it.
  * Return: false for a record on its way out (&portown_port.retired).
  */
 bool portown_port_listed(const struct portown_port *port)
 {
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	return !port->retired;
 }
 
 /**
  * portown_port_lookup() - find the record of a port
+ * @reg: the registry
  * @devt: the tty's device number
  *
- * Context: process context; takes portown_lock.
+ * Context: process context; takes the registry's lock
+ * (portown_registry_lock()).
  * Return: the record with a reference the caller drops with
  * portown_port_put(), or NULL if the port is not tracked.
  */
-struct portown_port *portown_port_lookup(dev_t devt)
+struct portown_port *portown_port_lookup(struct portown_registry *reg, dev_t devt)
 {
 	struct portown_port *port;
 
-	mutex_lock(&portown_lock);
-	port = portown_port_lookup_locked(devt);
+	portown_registry_lock(reg);
+	port = portown_port_lookup_locked(reg, devt);
 	if (port)
 		kref_get(&port->kref);
-	mutex_unlock(&portown_lock);
+	portown_registry_unlock(reg);
 	return port;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_lookup);
 
 /**
  * portown_port_find_or_add() - find the record of a port, creating it
+ * @reg: the registry
  * @devt: the tty's device number
  * @name: the tty's name, used when the record is created
  *
- * Context: caller holds portown_lock; may sleep (allocates).
+ * Context: caller holds the registry's lock; may sleep (allocates).
  * Return: the record, not referenced (the list holds it while the lock
  * is held), or NULL when out of memory.
  */
-struct portown_port *portown_port_find_or_add(dev_t devt, const char *name)
+struct portown_port *portown_port_find_or_add(struct portown_registry *reg, dev_t devt,
+					      const char *name)
 {
 	struct portown_port *port;
 
-	lockdep_assert_held(&portown_lock);
-	port = portown_port_lookup_locked(devt);
+	lockdep_assert_held(&reg->lock);
+	port = portown_port_lookup_locked(reg, devt);
 	if (port)
 		return port;
 	port = kzalloc(sizeof(*port), GFP_KERNEL);
 	if (!port)
 		return NULL;
 	kref_init(&port->kref);		/* the list's reference */
+	port->reg = reg;
 	port->devt = devt;
 	strscpy(port->name, name, sizeof(port->name));
 	INIT_LIST_HEAD(&port->holders);
 	init_waitqueue_head(&port->wait);
-	list_add_tail(&port->node, &portown_ports);
-	hash_add_rcu(portown_hash, &port->hnode, devt);
+	list_add_tail(&port->node, &reg->ports);
+	hash_add_rcu(reg->hash, &port->hnode, devt);
 	return port;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_find_or_add);
@@ -314,18 +411,19 @@ static void portown_port_unhash(struct portown_port *port)
  * portown_port_remove() - take a port out of the registry
  * @port: the record; the caller's reference stays valid
  *
- * Context: process context; takes portown_lock.  Removing twice is
- * harmless.
+ * Context: process context; takes the registry's lock.  Removing twice
+ * is harmless.
  */
 void portown_port_remove(struct portown_port *port)
 {
+	struct portown_registry *reg = port->reg;
 	bool listed;
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&reg->lock);
 	listed = !list_empty(&port->node);
 	list_del_init(&port->node);
 	portown_port_unhash(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&reg->lock);
 	if (listed)
 		portown_port_put(port);		/* the list's reference */
 }
@@ -333,22 +431,25 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_remove);
 
 /**
  * portown_registry_clear() - forget every port
+ * @reg: the registry, whose listeners have all unregistered
  *
- * Context: process context, module exit, once nothing can add ports any
- * more.  Records still referenced are freed by their last
- * portown_port_put().  Waits for the RCU callbacks of the claims ended
- * so far, which run module code.
+ * Context: process context, once nothing can add ports any more (module
+ * exit, the end of a KUnit case).  Records still referenced are freed by
+ * their last portown_port_put(), which must come before @reg itself
+ * goes.  Waits for the RCU callbacks of the claims ended so far, which
+ * run module code.
  */
-void portown_registry_clear(void)
+void portown_registry_clear(struct portown_registry *reg)
 {
 	struct portown_port *port, *tmp;
 	LIST_HEAD(gone);
 
-	mutex_lock(&portown_lock);
-	list_splice_init(&portown_ports, &gone);
+	mutex_lock(&reg->lock);
+	WARN_ON(!list_empty(&reg->listeners));
+	list_splice_init(&reg->ports, &gone);
 	list_for_each_entry(port, &gone, node)
 		portown_port_unhash(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&reg->lock);
 
 	list_for_each_entry_safe(port, tmp, &gone, node) {
 		list_del_init(&port->node);
@@ -356,28 +457,67 @@ void portown_registry_clear(void)
 	}
 	rcu_barrier();
 }
+EXPORT_SYMBOL_IF_KUNIT(portown_registry_clear);
 
 /**
- * portown_registry_ports() - the list of records, for iteration
+ * portown_port_tie() - the record is a tty's
+ * @port: the record
+ * @tty_dev: the tty's device, for the "device" link, or NULL
+ * @driver_termios: the driver's initial settings, kept the first time
  *
- * Context: caller holds portown_lock while iterating.
- * Return: the list head; entries are &struct portown_port.
+ * The first time, the listeners are told (sysfs gives the port a
+ * directory); a retired record gets nothing new.
+ *
+ * Context: caller holds the registry's lock.
  */
-struct list_head *portown_registry_ports(void)
+void portown_port_tie(struct portown_port *port, struct device *tty_dev,
+		      const struct ktermios *driver_termios)
 {
-	return &portown_ports;
+	portown_assert_locked(port);
+	if (!port->have_driver_termios) {
+		port->driver_termios = *driver_termios;
+		port->have_driver_termios = true;
+	}
+	if (port->tied || port->retired)
+		return;
+	if (!port->tty_dev && tty_dev)
+		port->tty_dev = get_device(tty_dev);
+	port->tied = true;
+	portown_registry_changed(port);
 }
+EXPORT_SYMBOL_IF_KUNIT(portown_port_tie);
+
+/**
+ * portown_port_back() - a removed port's device is back under its number
+ * @port: the record, marked gone until now
+ * @tty_dev: the tty's new device, or NULL
+ *
+ * The record is live again, and its "device" link is to go from the
+ * removed device to @tty_dev; the listeners are told.
+ *
+ * Context: caller holds the registry's lock.
+ */
+void portown_port_back(struct portown_port *port, struct device *tty_dev)
+{
+	portown_assert_locked(port);
+	port->gone = false;
+	put_device(port->new_tty_dev);
+	port->new_tty_dev = get_device(tty_dev);
+	port->unlink = true;
+	portown_registry_changed(port);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_back);
 
 /**
  * portown_port_claim_of() - the claim on a port
  * @port: the record
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: the claim, or NULL when the port is not claimed.
  */
 struct portown_claim *portown_port_claim_of(const struct portown_port *port)
 {
-	return rcu_dereference_protected(port->claim, lockdep_is_held(&portown_lock));
+	return rcu_dereference_protected(port->claim, lockdep_is_held(&port->reg->lock));
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_claim_of);
 
@@ -385,12 +525,12 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_claim_of);
  * portown_port_state() - the state of a port, derived from its record
  * @port: the record
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: PORTOWN_STATE_*.
  */
 u32 portown_port_state(const struct portown_port *port)
 {
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	if (port->gone && port->nr_holders)
 		return PORTOWN_STATE_GONE;
 	if (portown_port_claim_of(port))
@@ -409,9 +549,10 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_state);
  * @type: PORTOWN_EV_*
  * @who: the process the event is about, or NULL
  *
- * Records the state after the event and wakes everyone waiting on the port.
+ * Records the state after the event, wakes everyone waiting on the port
+ * and tells the listeners.
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  */
 void portown_port_record(struct portown_port *port, u32 type, const struct portown_who *who)
 {
@@ -426,14 +567,15 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_record);
  * @who: the process the event is about, or NULL
  * @flags: PORTOWN_ID_* bits about @who
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  */
 void portown_port_record_flags(struct portown_port *port, u32 type,
 			       const struct portown_who *who, u32 flags)
 {
+	struct portown_listener *l;
 	struct portown_hist *e;
 
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	e = &port->history[port->seq % PORTOWN_HISTORY_LEN];
 	put_pid(e->who.pid);
 	port->seq++;
@@ -447,8 +589,9 @@ void portown_port_record_flags(struct portown_port *port, u32 type,
 	else
 		memset(&e->who, 0, sizeof(e->who));
 	wake_up_all(&port->wait);
-	portown_sysfs_changed(port);
-	portown_events_post(port, e);
+	list_for_each_entry(l, &port->reg->listeners, node)
+		if (l->event)
+			l->event(l, port, e);
 }
 
 /**
@@ -458,7 +601,7 @@ void portown_port_record_flags(struct portown_port *port, u32 type,
  *	caller drops with portown_who_put()
  * @max: room in @out
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: the number of events available, which may exceed @max.
  */
 unsigned int portown_port_history(const struct portown_port *port,
@@ -468,7 +611,7 @@ unsigned int portown_port_history(const struct portown_port *port,
 	u64 first = port->seq - n + 1, s;
 	unsigned int i = 0;
 
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	for (s = first; s <= port->seq && i < max; s++, i++) {
 		const struct portown_hist *e = &port->history[(s - 1) % PORTOWN_HISTORY_LEN];
 
@@ -484,7 +627,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_history);
  * @port: the record
  * @file: the descriptor's struct file
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: the entry, or NULL if @file is not a known holder of @port.
  */
 struct portown_holder *portown_port_holder(const struct portown_port *port,
@@ -492,7 +635,7 @@ struct portown_holder *portown_port_holder(const struct portown_port *port,
 {
 	struct portown_holder *h;
 
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	list_for_each_entry(h, &port->holders, node)
 		if (h->file == file)
 			return h;
@@ -509,7 +652,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_holder);
  *	reference the caller drops
  * @f_flags: filled with the owner's open flags, or NULL
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: false, with @owner zeroed, when the port has no owner.
  */
 bool portown_port_owner(const struct portown_port *port, struct portown_who *owner,
@@ -548,7 +691,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_owner);
  * @other: filled with the earliest such holder (pid reference), or NULL
  * @f_flags: filled with its open flags, or NULL
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: true when such a descriptor exists.
  */
 bool portown_port_held_by_other(const struct portown_port *port, const struct pid *pid,
@@ -557,7 +700,7 @@ bool portown_port_held_by_other(const struct portown_port *port, const struct pi
 {
 	struct portown_holder *h;
 
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	list_for_each_entry(h, &port->holders, node) {
 		if (h->hungup || h->who.pid == pid || (file && h->file == file))
 			continue;
@@ -578,7 +721,7 @@ static int portown_port_add_holder(struct portown_port *port, const void *file,
 	struct portown_claim *claim = portown_port_claim_of(port);
 	struct portown_holder *h;
 
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	h = portown_port_holder(port, file);
 	if (h && h->found && !found) {
 		/* the event of an open a walk found first: that same open */
@@ -628,7 +771,7 @@ static int portown_port_add_holder(struct portown_port *port, const void *file,
  * whose close was missed and whose memory was reused: the stale entry
  * is closed and replaced.
  *
- * Context: caller holds portown_lock; may sleep (allocates).
+ * Context: caller holds the registry's lock; may sleep (allocates).
  * Return: 0, or -ENOMEM.
  */
 int portown_port_open(struct portown_port *port, const void *file,
@@ -649,7 +792,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_open);
  * caller's own descriptor found it.  Its open event may still be on its
  * way; when it comes, portown_port_open() counts no second open.
  *
- * Context: caller holds portown_lock; may sleep (allocates).
+ * Context: caller holds the registry's lock; may sleep (allocates).
  * Return: 0, or -ENOMEM.
  */
 int portown_port_found(struct portown_port *port, const void *file,
@@ -664,13 +807,13 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_found);
  * @port: the record
  * @file: the descriptor, found hung up (at discovery)
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  */
 void portown_port_holder_hungup(struct portown_port *port, const void *file)
 {
 	struct portown_holder *h = portown_port_holder(port, file);
 
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	if (h && !h->hungup) {
 		h->hungup = true;
 		port->nr_live--;
@@ -686,7 +829,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_holder_hungup);
  * The claim is unpublished at once and freed after the probe handlers
  * that may be reading it.
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: true if the claim still owned the tty's TTY_EXCLUSIVE bit
  * (&portown_claim.excl): the caller must clear it.
  */
@@ -713,7 +856,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_end_claim);
  * released.  A descriptor the claimer shared with a child outlives the
  * claimer; the claim must not.
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: as portown_port_end_claim().
  */
 bool portown_port_end_dead_claim(struct portown_port *port)
@@ -734,7 +877,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_end_dead_claim);
  *
  * When @file is the descriptor the port is claimed through, the claim ends.
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: as portown_port_end_claim(): true if the caller must clear
  * TTY_EXCLUSIVE.
  */
@@ -769,14 +912,14 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_close);
  *
  * Every descriptor open now is dead; the claim ends.
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: as portown_port_end_claim().
  */
 bool portown_port_hangup(struct portown_port *port, const struct portown_who *who)
 {
 	struct portown_holder *h;
 
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	list_for_each_entry(h, &port->holders, node)
 		h->hungup = true;
 	port->nr_live = 0;
@@ -793,11 +936,11 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_hangup);
  * @excl: the port was exclusive (TIOCEXCL) at the hangup, and that was
  *	cleared: the event names @who with PORTOWN_ID_EXCL
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  */
 void portown_port_reinit(struct portown_port *port, const struct portown_who *who, bool excl)
 {
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	port->counters.reinits++;
 	portown_port_record_flags(port, PORTOWN_EV_REINIT, who, excl ? PORTOWN_ID_EXCL : 0);
 }
@@ -808,11 +951,11 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_reinit);
  * @port: the record
  * @who: the process the correction is about, or NULL
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  */
 void portown_port_repair(struct portown_port *port, const struct portown_who *who)
 {
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	port->counters.repairs++;
 	portown_port_record(port, PORTOWN_EV_REPAIR, who);
 }
@@ -830,20 +973,21 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_repair);
  * taken: that is why a replugged device comes back under another name.
  * Recording it twice changes nothing.
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: true when no descriptor remains: the caller retires the record
  * (portown_port_retire_if_done()).
  */
 bool portown_port_gone(struct portown_port *port, const struct portown_who *who,
 		       bool *excl)
 {
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	if (!port->gone) {
 		port->gone = true;
 		port->unlink = true;
 		if (portown_port_end_claim(port, who))
 			*excl = true;
 		portown_port_record(port, PORTOWN_EV_GONE, who);
+		portown_registry_changed(port);
 	}
 	return !port->nr_holders;
 }
@@ -855,21 +999,21 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_gone);
  *
  * A record whose device is gone and that no descriptor holds any more
  * leaves the registry: lookups stop finding it at once (so a new device
- * with the same number gets a fresh record), and sysfs.c's work removes
- * its directory, then drops the list's reference.
+ * with the same number gets a fresh record), and the listeners are told
+ * (sysfs.c removes its directory, then the record from the list).
  *
- * Context: caller holds portown_lock.
- * Return: true if the record was retired now; the caller tells sysfs.c
- * (portown_sysfs_tidy()) after dropping the lock.
+ * Context: caller holds the registry's lock.
+ * Return: true if the record was retired now.
  */
 bool portown_port_retire_if_done(struct portown_port *port)
 {
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	if (!port->gone || port->nr_holders || port->retired)
 		return false;
 	port->retired = true;
 	portown_port_unhash(port);
 	wake_up_all(&port->wait);
+	portown_registry_changed(port);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_retire_if_done);
@@ -879,11 +1023,11 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_retire_if_done);
  * @port: the record
  * @who: the refused process
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  */
 void portown_port_deny(struct portown_port *port, const struct portown_who *who)
 {
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	port->counters.denials++;
 	portown_port_record(port, PORTOWN_EV_DENY, who);
 }
@@ -903,7 +1047,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_deny);
  * then, or when @who exits.  A second claim by the claimer succeeds and
  * changes nothing (@excl is then not taken over).
  *
- * Context: caller holds portown_lock; may sleep (allocates).
+ * Context: caller holds the registry's lock; may sleep (allocates).
  * Return: 0; -EBADF when @file is not a descriptor of @port; -EIO when it
  * was hung up; -ENODEV when the device is gone; -EBUSY when another
  * process claims or holds the port (counted as a denial); -ENOMEM.
@@ -952,7 +1096,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_claim);
  * The claimer may release, and so may whoever holds the descriptor the
  * claim was made through.
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: 1 if the caller must clear TTY_EXCLUSIVE, else 0; -ENOENT when
  * the port is not claimed; -EPERM when another process claims it.
  */
@@ -974,21 +1118,21 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_release);
  * @port: the record
  * @termios: the settings, or NULL to go back to the driver's
  *
- * Context: caller holds portown_lock; may sleep (allocates).
+ * Context: caller holds the registry's lock; may sleep (allocates).
  * Return: 0 or -ENOMEM.
  */
 int portown_port_set_baseline(struct portown_port *port, const struct ktermios *termios)
 {
 	struct portown_termios *new = NULL, *old;
 
-	lockdep_assert_held(&portown_lock);
+	portown_assert_locked(port);
 	if (termios) {
 		new = kmalloc(sizeof(*new), GFP_KERNEL);
 		if (!new)
 			return -ENOMEM;
 		new->termios = *termios;
 	}
-	old = rcu_replace_pointer(port->baseline, new, lockdep_is_held(&portown_lock));
+	old = rcu_replace_pointer(port->baseline, new, lockdep_is_held(&port->reg->lock));
 	kfree_rcu(old, rcu);
 	return 0;
 }
@@ -1000,14 +1144,14 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_set_baseline);
  * @termios: filled with the administrator's baseline, else with the
  *	driver's initial settings when the record knows them
  *
- * Context: caller holds portown_lock.
+ * Context: caller holds the registry's lock.
  * Return: true for an administrator's baseline.
  */
 bool portown_port_baseline(const struct portown_port *port, struct ktermios *termios)
 {
 	const struct portown_termios *b;
 
-	b = rcu_dereference_protected(port->baseline, lockdep_is_held(&portown_lock));
+	b = rcu_dereference_protected(port->baseline, lockdep_is_held(&port->reg->lock));
 	*termios = b ? b->termios : port->driver_termios;
 	return b;
 }

@@ -1,20 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * portown - the registry: one record per tracked port, its holders, its
- * claim, its counters and its recent history.  No tty calls: the tty
- * glue (tap.c, track.c, ldisc.c, ioctl.c) feeds it, KUnit drives it
- * directly.
+ * claim, its counters and its recent history.
  *
- * Locking: portown_lock, a mutex, protects the list of records and the
- * contents of every record; it is only ever taken in process context.
- * The probe handlers of tap.c never take it: they read the few things
- * they need (the claim, the administrator's baseline) through RCU, with
- * portown_port_peek(), and leave everything else to process context.
+ * The bottom layer: it calls nothing of the rest of portown and makes no
+ * tty calls.  A registry is an object (struct portown_registry): the
+ * module keeps one, fed by the tap (track.c); each KUnit case makes its
+ * own.  It tells its users what changed through the listeners they
+ * register (struct portown_listener), and lets its owner apply what it
+ * has pending before each use (the @sync hook of portown_registry_init()).
+ *
+ * Locking: the registry's mutex (&portown_registry.lock) protects its
+ * list of records and the contents of every record; it is only ever
+ * taken in process context.  Code that runs with preemption disabled
+ * (the tap's probe handlers) never takes it: it reads the few things it
+ * needs (the claim, the administrator's baseline) through RCU, with
+ * portown_port_peek(), and leaves everything else to process context.
  */
 #ifndef _PORTOWN_REGISTRY_H
 #define _PORTOWN_REGISTRY_H
 
 #include <linux/atomic.h>
+#include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -29,6 +36,7 @@
 
 struct device;
 struct pid;
+struct portown_registry;
 struct pid_namespace;
 struct user_namespace;
 
@@ -82,7 +90,7 @@ struct portown_holder {
  *	bit); whoever takes it to 0 with atomic_xchg() clears the bit
  *
  * A claim is published in &portown_port.claim with RCU, so the probe
- * handlers can read @file, @who.pid and @excl without portown_lock.
+ * handlers can read @file, @who.pid and @excl without the registry's lock.
  */
 struct portown_claim {
 	struct rcu_head rcu;
@@ -123,6 +131,7 @@ struct portown_hist {
 /**
  * struct portown_port - the record of one tracked port
  * @node: in the registry's list
+ * @reg: the registry the record belongs to
  * @hnode: in the registry's hash by @devt, for RCU lookups; only records
  *	that are not retired are hashed
  * @rcu: the record is freed after an RCU grace period
@@ -134,8 +143,9 @@ struct portown_hist {
  * @nr_live: entries in @holders not hung up
  * @gone: the device was removed; the record stays while descriptors remain
  * @retired: the record is on its way out of the registry: no lookup finds
- *	it, sysfs.c's work removes its directory and drops the list's reference
- * @claim: the claim, or NULL (RCU; written under portown_lock)
+ *	it; a listener (sysfs.c) removes what it made for it, then the record
+ *	from the list (portown_port_remove())
+ * @claim: the claim, or NULL (RCU; written under the registry's lock)
  * @counters: see &struct portown_counters
  * @history: ring of the last %PORTOWN_HISTORY_LEN events
  * @seq: sequence number of the last event
@@ -144,29 +154,31 @@ struct portown_hist {
  * @wait: woken on every change
  * @dev: the port's device in /sys/class/portown, managed by sysfs.c
  * @dev_failed: creating @dev failed; not retried
- * @sysfs_wanted: the port is a tty's, so it gets a directory (set by
- *	portown_sysfs_update(); KUnit's records never have it)
+ * @tied: the record is a tty's (portown_port_tie()), so it gets a
+ *	directory in sysfs
  * @notify: a change sysfs has not announced yet
  * @unlink: the "device" link is to be removed (the device went) and, if
  *	@tty_dev is set again, made anew (it came back); sysfs.c's work does it
  * @tty_dev: the tty's device (referenced), target of the "device" link
  * @new_tty_dev: the device the link is to point to once the old one is
- *	removed (referenced; the device came back under the same number)
+ *	removed (referenced; the device came back under the same number,
+ *	portown_port_back())
  * @driver_termios: the driver's initial settings (set when the record is
  *	first tied to a tty; @have_driver_termios says so)
  * @have_driver_termios: see @driver_termios
  * @baseline: an administrator's baseline, or NULL (RCU; written under
- *	portown_lock)
+ *	the registry's lock)
  * @missed_sig: the reconciler's: the descriptors it last looked for in
  *	every process's table and did not find (a sum of their addresses)
  * @missed_at: when it looked, in jiffies
  *
- * Everything but @node, @kref, @devt, @wait, @dev and @dev_failed is
- * protected by portown_lock; @dev and @dev_failed belong to sysfs.c's
- * work item (@dev is published with WRITE_ONCE()).
+ * Everything but @node, @reg, @kref, @devt, @wait, @dev and @dev_failed
+ * is protected by the registry's lock; @dev and @dev_failed belong to
+ * sysfs.c's work item (@dev is published with WRITE_ONCE()).
  */
 struct portown_port {
 	struct list_head node;
+	struct portown_registry *reg;
 	struct hlist_node hnode;
 	struct rcu_head rcu;
 	struct kref kref;
@@ -186,7 +198,7 @@ struct portown_port {
 	wait_queue_head_t wait;
 	struct device *dev;
 	bool dev_failed;
-	bool sysfs_wanted;
+	bool tied;
 	bool notify;
 	bool unlink;
 	struct device *tty_dev;
@@ -198,7 +210,51 @@ struct portown_port {
 	unsigned long missed_at;
 };
 
-extern struct mutex portown_lock;
+/**
+ * struct portown_listener - a user of a registry, told what changes
+ * @node: in &portown_registry.listeners
+ * @event: an event was recorded in @port's history: @e, its entry
+ * @changed: @port was tied to its tty's device, lost it or got it back,
+ *	or was retired: what was made for it may need redoing
+ *
+ * Both are called under the registry's lock, which may be held under a
+ * tty lock or a line discipline's semaphore: they must not sleep, nor
+ * take the registry's lock.  Listeners are called in the order they
+ * registered; events reach each listener in the order they happened.
+ */
+struct portown_listener {
+	struct list_head node;
+	void (*event)(struct portown_listener *l, struct portown_port *port,
+		      const struct portown_hist *e);
+	void (*changed)(struct portown_listener *l, struct portown_port *port);
+};
+
+/**
+ * struct portown_registry - a set of port records
+ * @lock: protects everything here and in every record
+ * @ports: the records, &struct portown_port, in the order they came
+ * @hash: the records that are not retired, by device number, for RCU
+ *	lookups
+ * @listeners: &struct portown_listener, told of every change
+ * @sync: the owner's hook, run each time portown_registry_lock() takes
+ *	@lock: applies what the owner has pending, so that whoever reads
+ *	the registry sees every change made so far; may be NULL
+ */
+struct portown_registry {
+	struct mutex lock;		/* everything here and in every record */
+	struct list_head ports;
+	DECLARE_HASHTABLE(hash, 6);
+	struct list_head listeners;
+	void (*sync)(struct portown_registry *reg);
+};
+
+void portown_registry_init(struct portown_registry *reg,
+			   void (*sync)(struct portown_registry *reg));
+void portown_registry_clear(struct portown_registry *reg);
+void portown_registry_listen(struct portown_registry *reg, struct portown_listener *l);
+void portown_registry_unlisten(struct portown_registry *reg, struct portown_listener *l);
+void portown_registry_lock(struct portown_registry *reg);
+void portown_registry_unlock(struct portown_registry *reg);
 
 void portown_who_current(struct portown_who *who);
 void portown_who_copy(struct portown_who *dst, const struct portown_who *src);
@@ -209,15 +265,17 @@ void portown_who_export_event(const struct portown_who *who, struct portown_iden
 			      struct pid_namespace *pidns, struct user_namespace *userns);
 bool portown_pid_gone(struct pid *pid);
 
-struct portown_port *portown_port_peek(dev_t devt);
-struct portown_port *portown_port_lookup(dev_t devt);
-struct portown_port *portown_port_lookup_locked(dev_t devt);
-struct portown_port *portown_port_find_or_add(dev_t devt, const char *name);
+struct portown_port *portown_port_peek(struct portown_registry *reg, dev_t devt);
+struct portown_port *portown_port_lookup(struct portown_registry *reg, dev_t devt);
+struct portown_port *portown_port_lookup_locked(struct portown_registry *reg, dev_t devt);
+struct portown_port *portown_port_find_or_add(struct portown_registry *reg, dev_t devt,
+					      const char *name);
 void portown_port_put(struct portown_port *port);
 void portown_port_remove(struct portown_port *port);
 bool portown_port_listed(const struct portown_port *port);
-void portown_registry_clear(void);
-struct list_head *portown_registry_ports(void);
+void portown_port_tie(struct portown_port *port, struct device *tty_dev,
+		      const struct ktermios *driver_termios);
+void portown_port_back(struct portown_port *port, struct device *tty_dev);
 
 u32 portown_port_state(const struct portown_port *port);
 struct portown_claim *portown_port_claim_of(const struct portown_port *port);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for portown's registry: the state machine, holders, claims,
- * the history ring and the namespace translation of identities.
+ * the history ring, the namespace translation of identities, and the
+ * interface its users have: listeners told of every change in order and
+ * never after they left, the owner's hook on each lock.
  *
- * The registry is the live one of the loaded module, so the tests use
- * device numbers no tty has (major 4095) and remove their records.
+ * Each case makes a registry of its own and never touches the loaded
+ * module's: its records may use the numbers of real ports.
  */
 #include <kunit/test.h>
 #include <linux/cred.h>
@@ -23,24 +25,46 @@ static bool canary;
 module_param(canary, bool, 0444);
 MODULE_PARM_DESC(canary, "fail a case of the registry suite (test-bed canary)");
 
-#define TEST_DEVT(n)	MKDEV(4095, (n))
+/* ttyS<n>: the case's registry is its own, the live one never sees it */
+#define TEST_DEVT(n)	MKDEV(4, 64 + (n))
+
+#define TEST_LOG_LEN	16
+
+struct registry_test;
+
+/*
+ * What a listener was told: each call's place among all the calls of the
+ * case (@tick), and for an event, its sequence number and type.
+ */
+struct test_listener {
+	struct portown_listener l;
+	struct registry_test *t;
+	unsigned int nr_events, nr_changed;
+	u64 seq[TEST_LOG_LEN];
+	u32 type[TEST_LOG_LEN];
+	unsigned int tick[TEST_LOG_LEN];
+	struct portown_port *changed[TEST_LOG_LEN];
+};
 
 struct registry_test {
+	struct portown_registry reg;
+	unsigned int tick;		/* calls to any listener so far */
+	unsigned int syncs;		/* calls of the owner's hook */
 	struct portown_port *port;
 	struct portown_who a, b;	/* two distinct processes */
 	int files[4];			/* their addresses stand for struct files */
 };
 
 /* The record of @devt, created if need be, with a reference. */
-static struct portown_port *add_port(dev_t devt, const char *name)
+static struct portown_port *add_port(struct portown_registry *reg, dev_t devt, const char *name)
 {
 	struct portown_port *port;
 
-	mutex_lock(&portown_lock);
-	port = portown_port_find_or_add(devt, name);
+	mutex_lock(&reg->lock);
+	port = portown_port_find_or_add(reg, devt, name);
 	if (port)
 		kref_get(&port->kref);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&reg->lock);
 	return port;
 }
 
@@ -48,9 +72,9 @@ static bool claimed(struct portown_port *port)
 {
 	bool ret;
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&port->reg->lock);
 	ret = portown_port_claim_of(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&port->reg->lock);
 	return ret;
 }
 
@@ -59,7 +83,8 @@ static int registry_test_init(struct kunit *test)
 	struct registry_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->port = add_port(TEST_DEVT(1), "ttyTEST1");
+	portown_registry_init(&t->reg, NULL);
+	t->port = add_port(&t->reg, TEST_DEVT(1), "ttyTEST1");
 	KUNIT_ASSERT_NOT_NULL(test, t->port);
 
 	portown_who_current(&t->a);
@@ -77,8 +102,8 @@ static void registry_test_exit(struct kunit *test)
 {
 	struct registry_test *t = test->priv;
 
-	portown_port_remove(t->port);
 	portown_port_put(t->port);
+	portown_registry_clear(&t->reg);
 	portown_who_put(&t->a);
 	portown_who_put(&t->b);
 }
@@ -87,9 +112,9 @@ static u32 state(struct portown_port *port)
 {
 	u32 s;
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&port->reg->lock);
 	s = portown_port_state(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&port->reg->lock);
 	return s;
 }
 
@@ -98,9 +123,9 @@ static void open_as(struct kunit *test, struct portown_port *port, void *file,
 {
 	int ret;
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&port->reg->lock);
 	ret = portown_port_open(port, file, who, O_RDWR);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&port->reg->lock);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 }
 
@@ -108,9 +133,9 @@ static bool close_file(struct portown_port *port, void *file)
 {
 	bool ended;
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&port->reg->lock);
 	ended = portown_port_close(port, file, NULL);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&port->reg->lock);
 	return ended;
 }
 
@@ -118,9 +143,9 @@ static int claim_as(struct portown_port *port, void *file, struct portown_who *w
 {
 	int ret;
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&port->reg->lock);
 	ret = portown_port_claim(port, file, who, false);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&port->reg->lock);
 	return ret;
 }
 
@@ -131,14 +156,14 @@ static void registry_lookup_and_add(struct kunit *test)
 
 	KUNIT_EXPECT_FALSE_MSG(test, canary, "canary: this case must turn the test bed red");
 
-	p = portown_port_lookup(TEST_DEVT(1));
+	p = portown_port_lookup(&t->reg, TEST_DEVT(1));
 	KUNIT_EXPECT_PTR_EQ(test, p, t->port);
 	portown_port_put(p);
-	p = add_port(TEST_DEVT(1), "ignored");
+	p = add_port(&t->reg, TEST_DEVT(1), "ignored");
 	KUNIT_EXPECT_PTR_EQ(test, p, t->port);
 	KUNIT_EXPECT_STREQ(test, p->name, "ttyTEST1");
 	portown_port_put(p);
-	KUNIT_EXPECT_NULL(test, portown_port_lookup(TEST_DEVT(2)));
+	KUNIT_EXPECT_NULL(test, portown_port_lookup(&t->reg, TEST_DEVT(2)));
 }
 
 static void registry_state_machine(struct kunit *test)
@@ -154,9 +179,9 @@ static void registry_state_machine(struct kunit *test)
 	open_as(test, port, &t->files[1], &t->b);	/* a root open past the claim */
 	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_CLAIMED);
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	portown_port_hangup(port, NULL);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_HUNGUP);
 	KUNIT_EXPECT_FALSE(test, claimed(port));
 	KUNIT_EXPECT_EQ(test, port->counters.hangups, 1ULL);
@@ -188,9 +213,9 @@ static void registry_holder_bookkeeping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 3U);
 	KUNIT_EXPECT_EQ(test, port->counters.opens, 3ULL);
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, &flags));
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->b.pid);	/* the earliest */
 	KUNIT_EXPECT_EQ(test, flags, (unsigned int)O_RDWR);
 	portown_who_put(&owner);
@@ -200,9 +225,9 @@ static void registry_holder_bookkeeping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 2U);
 	KUNIT_EXPECT_EQ(test, port->counters.closes, 1ULL);
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, NULL));
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->a.pid);
 	portown_who_put(&owner);
 
@@ -213,10 +238,10 @@ static void registry_holder_bookkeeping(struct kunit *test)
 
 	/* no owner: @owner is zeroed, whatever it held (not left as it was) */
 	memset(&owner, 0xa5, sizeof(owner));
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	portown_port_hangup(port, NULL);
 	KUNIT_EXPECT_FALSE(test, portown_port_owner(port, &owner, NULL));
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_NULL(test, owner.pid);
 	KUNIT_EXPECT_EQ(test, owner.since_ns, 0ULL);
 	KUNIT_EXPECT_NULL(test, memchr_inv(&owner, 0, sizeof(owner)));
@@ -231,9 +256,9 @@ static int release_as(struct portown_port *port, void *file, struct portown_who 
 {
 	int ret;
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&port->reg->lock);
 	ret = portown_port_release(port, who->pid, file, who);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&port->reg->lock);
 	return ret;
 }
 
@@ -266,10 +291,10 @@ static void registry_claim_rules(struct kunit *test)
 
 	/* an open past the claim is marked; its claim is refused */
 	open_as(test, port, &t->files[1], &t->b);
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	h = portown_port_holder(port, &t->files[1]);
 	KUNIT_EXPECT_TRUE(test, h && h->privileged);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_EQ(test, release_as(port, &t->files[1], &t->b), -EPERM);
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[1], &t->b), -EBUSY);
 	KUNIT_EXPECT_EQ(test, port->counters.denials, 2ULL);
@@ -277,9 +302,9 @@ static void registry_claim_rules(struct kunit *test)
 	/* whoever holds the claim's descriptor may release it */
 	KUNIT_EXPECT_EQ(test, release_as(port, &t->files[0], &t->b), 0);
 	KUNIT_EXPECT_EQ(test, release_as(port, &t->files[0], &t->a), -ENOENT);
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	portown_port_hangup(port, NULL);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	/* a hung-up descriptor cannot claim */
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -EIO);
 
@@ -301,10 +326,10 @@ static void registry_claim_ends_with_its_descriptor(struct kunit *test)
 
 	open_as(test, port, &t->files[0], &t->a);
 	open_as(test, port, &t->files[1], &t->a);
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	ret = portown_port_claim(port, &t->files[0], &t->a, true);
 	claim = portown_port_claim_of(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_ASSERT_NOT_NULL(test, claim);
 	KUNIT_EXPECT_PTR_EQ(test, claim->file, (const void *)&t->files[0]);
@@ -320,10 +345,10 @@ static void registry_claim_ends_with_its_descriptor(struct kunit *test)
 
 	/* a claim whose bit a probe handler already let go: nothing to clear */
 	open_as(test, port, &t->files[2], &t->a);
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	ret = portown_port_claim(port, &t->files[2], &t->a, true);
 	atomic_set(&portown_port_claim_of(port)->excl, 0);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_EXPECT_FALSE(test, close_file(port, &t->files[2]));
 	KUNIT_EXPECT_FALSE(test, claimed(port));
@@ -344,9 +369,9 @@ static void registry_history_wraps(struct kunit *test)
 		open_as(test, port, &t->files[0], &t->a);
 		close_file(port, &t->files[0]);
 	}
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	n = portown_port_history(port, h, PORTOWN_HISTORY_LEN);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)PORTOWN_HISTORY_LEN);
 	KUNIT_EXPECT_EQ(test, port->seq, 40ULL);
 	for (i = 0; i < n; i++) {
@@ -360,9 +385,9 @@ static void registry_history_wraps(struct kunit *test)
 	}
 
 	/* less room than events: the oldest come first, the count is whole */
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	n = portown_port_history(port, h, 2);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_EQ(test, n, (unsigned int)PORTOWN_HISTORY_LEN);
 	KUNIT_EXPECT_EQ(test, h[0].seq, 9ULL);
 	KUNIT_EXPECT_EQ(test, h[1].seq, 10ULL);
@@ -435,11 +460,11 @@ static void registry_ident_of_exited_process(struct kunit *test)
 	portown_who_put(&gone);
 }
 
-/* A removed device: gone while held, then retired; its number is free again. */
-static void registry_gone_then_retired(struct kunit *test)
+/* A removed device held by a descriptor: gone, its claim ended, nothing twice. */
+static void registry_gone_while_held(struct kunit *test)
 {
 	struct registry_test *t = test->priv;
-	struct portown_port *port = t->port, *other;
+	struct portown_port *port = t->port;
 	struct portown_counters counters;
 	struct portown_who owner;
 	bool done, retired, excl = false;
@@ -447,11 +472,11 @@ static void registry_gone_then_retired(struct kunit *test)
 
 	open_as(test, port, &t->files[0], &t->a);
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	portown_port_hangup(port, NULL);
 	done = portown_port_gone(port, NULL, &excl);
 	retired = portown_port_retire_if_done(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_FALSE(test, done);		/* a holder remains */
 	KUNIT_EXPECT_FALSE(test, retired);
 	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_GONE);
@@ -459,14 +484,14 @@ static void registry_gone_then_retired(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), -ENODEV);
 
 	/* the holder of the dead descriptor is named as owner */
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	KUNIT_EXPECT_TRUE(test, portown_port_owner(port, &owner, NULL));
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_PTR_EQ(test, owner.pid, t->a.pid);
 	portown_who_put(&owner);
 
 	/* a second removal changes nothing: no event, no counter, no claim's bit */
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	seq = port->seq;
 	counters = port->counters;
 	excl = false;
@@ -478,31 +503,46 @@ static void registry_gone_then_retired(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(&port->counters, &counters, sizeof(counters)), 0);
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 1U);
 	KUNIT_EXPECT_FALSE(test, port->retired);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_FALSE(test, done);		/* the holder is still there */
 	KUNIT_EXPECT_FALSE(test, excl);
 	KUNIT_EXPECT_EQ(test, state(port), PORTOWN_STATE_GONE);
 
 	close_file(port, &t->files[0]);
-	mutex_lock(&portown_lock);
+}
+
+/* A removed device is retired at its last close; its number is free again. */
+static void registry_gone_then_retired(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port, *other;
+	bool done, retired, excl = false;
+
+	open_as(test, port, &t->files[0], &t->a);
+	mutex_lock(&t->reg.lock);
+	done = portown_port_gone(port, NULL, &excl);
+	mutex_unlock(&t->reg.lock);
+	KUNIT_EXPECT_FALSE(test, done);
+	close_file(port, &t->files[0]);
+	mutex_lock(&t->reg.lock);
 	retired = portown_port_retire_if_done(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_TRUE(test, retired);
-	other = portown_port_lookup(TEST_DEVT(1));
+	other = portown_port_lookup(&t->reg, TEST_DEVT(1));
 	KUNIT_EXPECT_PTR_EQ(test, other, NULL);
 	portown_port_put(other);
 
 	/* a new device with the same number gets a record of its own */
-	other = add_port(TEST_DEVT(1), "ttyTEST1");
+	other = add_port(&t->reg, TEST_DEVT(1), "ttyTEST1");
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	KUNIT_EXPECT_PTR_NE(test, other, port);
 	KUNIT_EXPECT_EQ(test, state(other), PORTOWN_STATE_CLOSED);
 
 	/* removed while closed: done at once */
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	done = portown_port_gone(other, NULL, &excl);
 	retired = portown_port_retire_if_done(other);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_TRUE(test, done);
 	KUNIT_EXPECT_TRUE(test, retired);
 	portown_port_remove(other);
@@ -522,23 +562,23 @@ static void registry_peek_and_baseline(struct kunit *test)
 	bool admin, retired;
 
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, portown_port_peek(TEST_DEVT(1)), port);
-	KUNIT_EXPECT_NULL(test, portown_port_peek(TEST_DEVT(2)));
+	KUNIT_EXPECT_PTR_EQ(test, portown_port_peek(&t->reg, TEST_DEVT(1)), port);
+	KUNIT_EXPECT_NULL(test, portown_port_peek(&t->reg, TEST_DEVT(2)));
 	KUNIT_EXPECT_NULL(test, rcu_dereference(port->baseline));
 	rcu_read_unlock();
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	port->driver_termios.c_cflag = B9600;
 	admin = portown_port_baseline(port, &got);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_FALSE(test, admin);
 	KUNIT_EXPECT_EQ(test, got.c_cflag, (tcflag_t)B9600);
 
 	k.c_cflag = B57600;
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	KUNIT_EXPECT_EQ(test, portown_port_set_baseline(port, &k), 0);
 	admin = portown_port_baseline(port, &got);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_TRUE(test, admin);
 	KUNIT_EXPECT_EQ(test, got.c_cflag, (tcflag_t)B57600);
 	rcu_read_lock();
@@ -546,16 +586,16 @@ static void registry_peek_and_baseline(struct kunit *test)
 			(tcflag_t)B57600);
 	rcu_read_unlock();
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	KUNIT_EXPECT_EQ(test, portown_port_set_baseline(port, NULL), 0);
 	admin = portown_port_baseline(port, &got);
 	port->gone = true;
 	retired = portown_port_retire_if_done(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_FALSE(test, admin);
 	KUNIT_EXPECT_TRUE(test, retired);
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, portown_port_peek(TEST_DEVT(1)));
+	KUNIT_EXPECT_NULL(test, portown_port_peek(&t->reg, TEST_DEVT(1)));
 	rcu_read_unlock();
 }
 
@@ -573,10 +613,10 @@ static void registry_dead_claim_ends(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	gone.pid = get_task_pid(task, PIDTYPE_TGID);
 	open_as(test, port, &t->files[0], &gone);
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	ret = portown_port_claim(port, &t->files[0], &gone, true);
 	ended = portown_port_end_dead_claim(port);	/* alive: nothing */
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_EXPECT_FALSE(test, ended);
 	KUNIT_EXPECT_TRUE(test, claimed(port));
@@ -584,9 +624,9 @@ static void registry_dead_claim_ends(struct kunit *test)
 	kthread_stop(task);
 	for (i = 0; i < 50 && pid_has_task(gone.pid, PIDTYPE_TGID); i++)
 		msleep(20);
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	ended = portown_port_end_dead_claim(port);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_TRUE(test, ended);		/* the caller clears the bit */
 	KUNIT_EXPECT_FALSE(test, claimed(port));
 	close_file(port, &t->files[0]);
@@ -604,11 +644,11 @@ static void registry_found_then_event_counts_once(struct kunit *test)
 	struct portown_port *port = t->port;
 	struct portown_holder *h;
 
-	mutex_lock(&portown_lock);
+	mutex_lock(&t->reg.lock);
 	KUNIT_EXPECT_EQ(test, portown_port_found(port, &t->files[0], &t->b, O_RDONLY), 0);
 	KUNIT_EXPECT_EQ(test, portown_port_open(port, &t->files[0], &t->a, O_RDWR), 0);
 	h = portown_port_holder(port, &t->files[0]);
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 1U);
 	KUNIT_EXPECT_EQ(test, port->counters.opens, 1ULL);
 	KUNIT_ASSERT_NOT_NULL(test, h);
@@ -624,6 +664,205 @@ static void registry_found_then_event_counts_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, port->nr_holders, 0U);
 }
 
+/* --- the interface: listeners and the owner's hook ----------------------- */
+
+static void test_event(struct portown_listener *l, struct portown_port *port,
+		       const struct portown_hist *e)
+{
+	struct test_listener *tl = container_of(l, struct test_listener, l);
+
+	lockdep_assert_held(&port->reg->lock);
+	if (tl->nr_events < TEST_LOG_LEN) {
+		tl->seq[tl->nr_events] = e->seq;
+		tl->type[tl->nr_events] = e->type;
+		tl->tick[tl->nr_events] = tl->t->tick;
+	}
+	tl->nr_events++;
+	tl->t->tick++;
+}
+
+static void test_changed(struct portown_listener *l, struct portown_port *port)
+{
+	struct test_listener *tl = container_of(l, struct test_listener, l);
+
+	lockdep_assert_held(&port->reg->lock);
+	if (tl->nr_changed < TEST_LOG_LEN)
+		tl->changed[tl->nr_changed] = port;
+	tl->nr_changed++;
+	tl->t->tick++;
+}
+
+static struct test_listener *listen(struct kunit *test, struct portown_registry *reg)
+{
+	struct test_listener *tl = kunit_kzalloc(test, sizeof(*tl), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, tl);
+	tl->t = test->priv;
+	tl->l.event = test_event;
+	tl->l.changed = test_changed;
+	portown_registry_listen(reg, &tl->l);
+	return tl;
+}
+
+/*
+ * Every event reaches every listener, in the order the events happened
+ * and, for each event, in the order the listeners came.
+ */
+static void registry_listeners_told_in_order(struct kunit *test)
+{
+	static const u32 types[] = {
+		PORTOWN_EV_OPEN, PORTOWN_EV_CLAIM, PORTOWN_EV_OPEN, PORTOWN_EV_HANGUP,
+		PORTOWN_EV_RELEASE, PORTOWN_EV_CLOSE, PORTOWN_EV_CLOSE,
+	};
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct test_listener *first = listen(test, &t->reg);
+	struct test_listener *second = listen(test, &t->reg);
+	unsigned int i;
+
+	open_as(test, port, &t->files[0], &t->a);
+	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
+	open_as(test, port, &t->files[1], &t->b);
+	mutex_lock(&t->reg.lock);
+	portown_port_hangup(port, NULL);	/* a hangup, then the claim's end */
+	mutex_unlock(&t->reg.lock);
+	close_file(port, &t->files[0]);
+	close_file(port, &t->files[1]);
+
+	KUNIT_ASSERT_EQ(test, first->nr_events, (unsigned int)ARRAY_SIZE(types));
+	KUNIT_ASSERT_EQ(test, second->nr_events, (unsigned int)ARRAY_SIZE(types));
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		KUNIT_EXPECT_EQ(test, first->seq[i], (u64)i + 1);
+		KUNIT_EXPECT_EQ(test, first->type[i], types[i]);
+		KUNIT_EXPECT_EQ(test, second->seq[i], first->seq[i]);
+		KUNIT_EXPECT_EQ(test, second->type[i], types[i]);
+		KUNIT_EXPECT_EQ(test, first->tick[i], 2 * i);
+		KUNIT_EXPECT_EQ(test, second->tick[i], 2 * i + 1);
+	}
+	KUNIT_EXPECT_EQ(test, first->nr_changed, 0U);
+	portown_registry_unlisten(&t->reg, &first->l);
+	portown_registry_unlisten(&t->reg, &second->l);
+}
+
+/*
+ * "Changed" is said when what users made for a record must be redone:
+ * the record tied to a tty (once), its device gone, back, the record
+ * retired.
+ */
+static void registry_changed_told(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct test_listener *tl = listen(test, &t->reg);
+	struct ktermios k = { .c_cflag = B9600 };
+	bool excl = false;
+
+	mutex_lock(&t->reg.lock);
+	portown_port_tie(port, NULL, &k);
+	KUNIT_EXPECT_EQ(test, tl->nr_changed, 1U);
+	KUNIT_EXPECT_TRUE(test, port->tied);
+	KUNIT_EXPECT_EQ(test, port->driver_termios.c_cflag, (tcflag_t)B9600);
+	k.c_cflag = B115200;
+	portown_port_tie(port, NULL, &k);		/* again: nothing new */
+	KUNIT_EXPECT_EQ(test, tl->nr_changed, 1U);
+	KUNIT_EXPECT_EQ(test, port->driver_termios.c_cflag, (tcflag_t)B9600);
+	mutex_unlock(&t->reg.lock);
+
+	open_as(test, port, &t->files[0], &t->a);
+	mutex_lock(&t->reg.lock);
+	KUNIT_EXPECT_FALSE(test, portown_port_gone(port, NULL, &excl));
+	KUNIT_EXPECT_EQ(test, tl->nr_changed, 2U);
+	portown_port_back(port, NULL);
+	KUNIT_EXPECT_EQ(test, tl->nr_changed, 3U);
+	KUNIT_EXPECT_FALSE(test, port->gone);
+	KUNIT_EXPECT_TRUE(test, port->unlink);
+	KUNIT_EXPECT_FALSE(test, portown_port_gone(port, NULL, &excl));	/* held */
+	mutex_unlock(&t->reg.lock);
+	KUNIT_EXPECT_EQ(test, tl->nr_changed, 4U);
+	close_file(port, &t->files[0]);
+	mutex_lock(&t->reg.lock);
+	KUNIT_EXPECT_TRUE(test, portown_port_retire_if_done(port));
+	mutex_unlock(&t->reg.lock);
+	KUNIT_ASSERT_EQ(test, tl->nr_changed, 5U);
+	KUNIT_EXPECT_PTR_EQ(test, tl->changed[4], port);
+	portown_registry_unlisten(&t->reg, &tl->l);
+}
+
+/* A listener that left, or whose registry was cleared, hears nothing more. */
+static void registry_nothing_after_teardown(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	struct test_listener *stays = listen(test, &t->reg);
+	struct test_listener *leaves = listen(test, &t->reg);
+
+	open_as(test, port, &t->files[0], &t->a);
+	portown_registry_unlisten(&t->reg, &leaves->l);
+	close_file(port, &t->files[0]);
+	KUNIT_EXPECT_EQ(test, leaves->nr_events, 1U);
+	KUNIT_EXPECT_EQ(test, stays->nr_events, 2U);
+
+	portown_registry_unlisten(&t->reg, &stays->l);
+	portown_registry_clear(&t->reg);		/* t->port keeps its reference */
+	KUNIT_EXPECT_NULL(test, portown_port_lookup(&t->reg, TEST_DEVT(1)));
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->reg.ports));
+	open_as(test, port, &t->files[1], &t->a);
+	close_file(port, &t->files[1]);
+	KUNIT_EXPECT_EQ(test, stays->nr_events, 2U);
+	KUNIT_EXPECT_EQ(test, leaves->nr_events, 1U);
+	KUNIT_EXPECT_EQ(test, port->seq, 4ULL);		/* recorded, told to no one */
+}
+
+static void test_sync(struct portown_registry *reg)
+{
+	struct registry_test *t = container_of(reg, struct registry_test, reg);
+
+	lockdep_assert_held(&reg->lock);
+	t->syncs++;
+}
+
+/*
+ * The owner's hook runs each time the registry is locked for use, and a
+ * registry is a world of its own: another one's records and listeners
+ * are not touched by it.
+ */
+static void registry_sync_hook_and_instances(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_registry *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	struct test_listener *tl;
+	struct portown_port *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	t->reg.sync = test_sync;
+	portown_registry_lock(&t->reg);
+	portown_registry_unlock(&t->reg);
+	KUNIT_EXPECT_EQ(test, t->syncs, 1U);
+	p = portown_port_lookup(&t->reg, TEST_DEVT(1));
+	KUNIT_EXPECT_PTR_EQ(test, p, t->port);
+	KUNIT_EXPECT_EQ(test, t->syncs, 2U);
+	portown_port_put(p);
+	t->reg.sync = NULL;
+
+	portown_registry_init(other, NULL);
+	tl = listen(test, other);
+	q = add_port(other, TEST_DEVT(1), "ttyOTHER");
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, t->port);
+	KUNIT_EXPECT_PTR_EQ(test, q->reg, other);
+	open_as(test, t->port, &t->files[0], &t->a);	/* in the case's registry */
+	KUNIT_EXPECT_EQ(test, tl->nr_events, 0U);
+	KUNIT_EXPECT_EQ(test, q->seq, 0ULL);
+	open_as(test, q, &t->files[0], &t->a);
+	KUNIT_EXPECT_EQ(test, tl->nr_events, 1U);
+	KUNIT_EXPECT_EQ(test, t->port->nr_holders, 1U);
+	close_file(t->port, &t->files[0]);
+	close_file(q, &t->files[0]);
+	portown_port_put(q);
+	portown_registry_unlisten(other, &tl->l);
+	portown_registry_clear(other);
+}
+
 static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_lookup_and_add),
 	KUNIT_CASE(registry_state_machine),
@@ -633,10 +872,15 @@ static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_history_wraps),
 	KUNIT_CASE(registry_ident_translation),
 	KUNIT_CASE(registry_ident_of_exited_process),
+	KUNIT_CASE(registry_gone_while_held),
 	KUNIT_CASE(registry_gone_then_retired),
 	KUNIT_CASE(registry_peek_and_baseline),
 	KUNIT_CASE(registry_dead_claim_ends),
 	KUNIT_CASE(registry_found_then_event_counts_once),
+	KUNIT_CASE(registry_listeners_told_in_order),
+	KUNIT_CASE(registry_changed_told),
+	KUNIT_CASE(registry_nothing_after_teardown),
+	KUNIT_CASE(registry_sync_hook_and_instances),
 	{}
 };
 

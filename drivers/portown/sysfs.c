@@ -2,15 +2,22 @@
 /*
  * portown - /sys/class/portown, one directory per tracked port.
  *
- * Records are created while the tap's events are applied, under
- * portown_lock; their sysfs devices are made by a work item.  Every
- * attribute is read under portown_lock (portown_sync_lock(), so that it
- * reflects every tty event so far).
+ * Owns: the class, each port's device (&portown_port.dev) and its
+ * "device" link.  A listener on the live registry learns of new records,
+ * removed and returning devices, retired records (and has a work item
+ * make or remove what they need) and of every event (another work item
+ * wakes poll() on "state" and sends a change uevent).  Every attribute is
+ * read under the registry's lock, taken with portown_registry_lock() so
+ * that it reflects every tty event so far.
  *
  * A sysfs file answers the same whoever reads it: the files that name
  * processes (owner_*, holders, shim) are readable by root only and show
  * pids and uids as the initial namespaces see them.  Other users, and
  * containers, ask through the ioctls, which know who asks (policy.c).
+ *
+ * Locks: portown_sysfs_mutex keeps the two work items apart; it ranks
+ * above the registry's lock.  Context: process context; the listener's
+ * callbacks run under the registry's lock and only queue work.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -41,7 +48,7 @@ static const char * const portown_state_names[] = {
  *
  * Return: "closed", "open", "claimed", "hungup", "gone", or "?".
  */
-const char *portown_state_name(u32 state)
+static const char *portown_state_name(u32 state)
 {
 	return state < ARRAY_SIZE(portown_state_names) ? portown_state_names[state] : "?";
 }
@@ -101,9 +108,9 @@ static ssize_t state_show(struct device *dev, struct device_attribute *attr, cha
 	 * A claim whose process died is ended where the tty is at hand (the
 	 * next open, an ioctl), so that the exclusive bit goes with it.
 	 */
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	state = portown_port_state(port);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	return sysfs_emit(buf, "%s\n", portown_state_name(state));
 }
 static DEVICE_ATTR_RO(state);
@@ -115,9 +122,9 @@ static ssize_t portown_owner_show(struct device *dev, char *buf, enum portown_ow
 	struct portown_port *port = to_port(dev);
 	struct portown_ident id;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	portown_export_owner(port, &id);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 
 	switch (f) {
 	case OWNER_PID:
@@ -167,7 +174,7 @@ static ssize_t holders_show(struct device *dev, struct device_attribute *attr, c
 	struct portown_ident id;
 	ssize_t len = 0;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	claim = portown_port_claim_of(port);
 	list_for_each_entry(h, &port->holders, node) {
 		portown_export_init(&h->who, &id);
@@ -180,7 +187,7 @@ static ssize_t holders_show(struct device *dev, struct device_attribute *attr, c
 				     ",claimer" : "",
 				     h->privileged ? ",privileged" : "", id.comm);
 	}
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	return len;
 }
 static DEVICE_ATTR_ADMIN_RO(holders);
@@ -191,10 +198,10 @@ static ssize_t shim_show(struct device *dev, struct device_attribute *attr, char
 	struct portown_ident id;
 	bool attached;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	attached = port->shim_attached;
 	portown_export_init(&port->shim, &id);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	if (!attached)
 		return sysfs_emit(buf, "\n");
 	return sysfs_emit(buf, "%d %u %llu.%09llu %s\n", id.pid, id.uid,
@@ -209,10 +216,10 @@ static ssize_t baseline_show(struct device *dev, struct device_attribute *attr, 
 	struct ktermios k;
 	bool admin, known;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	admin = portown_port_baseline(port, &k);
 	known = admin || port->have_driver_termios;
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	if (!known)
 		return sysfs_emit(buf, "\n");
 	return sysfs_emit(buf, "%s %u\n", admin ? "admin" : "driver", tty_termios_baud_rate(&k));
@@ -232,9 +239,9 @@ static ssize_t counter_show(struct device *dev, struct device_attribute *attr, c
 	struct portown_port *port = to_port(dev);
 	u64 v;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	v = *(const u64 *)((const char *)&port->counters + ca->offset);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	return sysfs_emit(buf, "%llu\n", v);
 }
 
@@ -276,7 +283,6 @@ ATTRIBUTE_GROUPS(portown_port);
 
 static void portown_sysfs_workfn(struct work_struct *work);
 static DECLARE_WORK(portown_sysfs_work, portown_sysfs_workfn);
-static bool portown_sysfs_live;
 
 /*
  * Creating, removing and announcing the per-port devices: the two work
@@ -285,57 +291,20 @@ static bool portown_sysfs_live;
  */
 static DEFINE_MUTEX(portown_sysfs_mutex);
 
-/**
- * portown_sysfs_update() - make sure a port gets its sysfs directory
- * @port: the record
- * @tty_dev: the tty's device, for the "device" link, or NULL
- *
- * Context: caller holds portown_lock; does not sleep.
- */
-void portown_sysfs_update(struct portown_port *port, struct device *tty_dev)
-{
-	lockdep_assert_held(&portown_lock);
-	if (port->retired)		/* on its way out: nothing to add */
-		return;
-	if (!port->tty_dev && tty_dev)
-		port->tty_dev = get_device(tty_dev);
-	port->sysfs_wanted = true;
-	if (READ_ONCE(portown_sysfs_live))
-		schedule_work(&portown_sysfs_work);
-}
-
-/**
- * portown_sysfs_relink() - a port's device is back under its number
- * @port: the record, marked gone until now
- * @tty_dev: the tty's new device
- *
- * The "device" link goes from the removed device to @tty_dev.
- *
- * Context: caller holds portown_lock; does not sleep.
- */
-void portown_sysfs_relink(struct portown_port *port, struct device *tty_dev)
-{
-	lockdep_assert_held(&portown_lock);
-	put_device(port->new_tty_dev);
-	port->new_tty_dev = get_device(tty_dev);
-	port->unlink = true;
-	portown_sysfs_tidy();
-}
-
 static struct portown_port *portown_next_without_dev(void)
 {
 	struct portown_port *port, *found = NULL;
 
-	mutex_lock(&portown_lock);
-	list_for_each_entry(port, portown_registry_ports(), node) {
-		if (port->sysfs_wanted && !port->dev && !port->dev_failed &&
+	mutex_lock(&portown_live.lock);
+	list_for_each_entry(port, &portown_live.ports, node) {
+		if (port->tied && !port->dev && !port->dev_failed &&
 		    !port->gone && !port->retired) {
 			found = port;
 			kref_get(&port->kref);
 			break;
 		}
 	}
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&portown_live.lock);
 	return found;
 }
 
@@ -355,8 +324,8 @@ static struct portown_port *portown_next_to_tidy(struct portown_tidy *t)
 {
 	struct portown_port *port, *found = NULL;
 
-	mutex_lock(&portown_lock);
-	list_for_each_entry(port, portown_registry_ports(), node) {
+	mutex_lock(&portown_live.lock);
+	list_for_each_entry(port, &portown_live.ports, node) {
 		if (!port->unlink && !port->retired)
 			continue;
 		found = port;
@@ -376,7 +345,7 @@ static struct portown_port *portown_next_to_tidy(struct portown_tidy *t)
 			WRITE_ONCE(port->dev, NULL);
 		break;
 	}
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&portown_live.lock);
 	return found;
 }
 
@@ -385,11 +354,11 @@ static void portown_name_freed(const char *name)
 {
 	struct portown_port *port;
 
-	mutex_lock(&portown_lock);
-	list_for_each_entry(port, portown_registry_ports(), node)
+	mutex_lock(&portown_live.lock);
+	list_for_each_entry(port, &portown_live.ports, node)
 		if (port->dev_failed && !strcmp(port->name, name))
 			port->dev_failed = false;
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&portown_live.lock);
 }
 
 static void portown_tidy(void)
@@ -418,21 +387,12 @@ static void portown_tidy(void)
 	}
 }
 
-/**
- * portown_sysfs_tidy() - clean up after removed devices
- *
- * Removes the "device" links of ports whose device is gone (making them
- * anew for a device that came back) and the directories of retired
- * records, which then leave the registry.
- *
- * Context: any; does not sleep.
+/*
+ * The work item makes the directories of new records, removes the
+ * "device" links of ports whose device is gone (making them anew for a
+ * device that came back) and the directories of retired records, which
+ * then leave the registry.
  */
-void portown_sysfs_tidy(void)
-{
-	if (READ_ONCE(portown_sysfs_live))
-		schedule_work(&portown_sysfs_work);
-}
-
 static void portown_sysfs_workfn(struct work_struct *work)
 {
 	struct portown_port *port;
@@ -463,33 +423,40 @@ static void portown_sysfs_workfn(struct work_struct *work)
 static void portown_notify_workfn(struct work_struct *work);
 static DECLARE_WORK(portown_notify_work, portown_notify_workfn);
 
-/**
- * portown_sysfs_changed() - a port's record changed
- * @port: the record
- *
- * Wakes poll() on its state file and sends a change uevent, from a work
- * item: this is called under portown_lock, which may be held under a tty
- * lock or a line discipline's semaphore.
- * The work holds its own reference on the record it announces, and
- * announces nothing on a device being removed (portown_sysfs_mutex).
- *
- * Context: caller holds portown_lock; does not sleep.
+/*
+ * The registry's listener.  An event wakes poll() on the port's state
+ * file and sends a change uevent, from a work item: the registry's lock,
+ * held here, may be held under a tty lock or a line discipline's
+ * semaphore.  The work holds its own reference on the record it
+ * announces, and announces nothing on a device being removed
+ * (portown_sysfs_mutex).  A change to the record's tie to its device is
+ * the other work's.
  */
-void portown_sysfs_changed(struct portown_port *port)
+static void portown_sysfs_event(struct portown_listener *l, struct portown_port *port,
+				const struct portown_hist *e)
 {
-	lockdep_assert_held(&portown_lock);
-	if (!READ_ONCE(port->dev) || !READ_ONCE(portown_sysfs_live))
+	if (!READ_ONCE(port->dev))
 		return;
 	port->notify = true;
 	schedule_work(&portown_notify_work);
 }
 
+static void portown_sysfs_changed(struct portown_listener *l, struct portown_port *port)
+{
+	schedule_work(&portown_sysfs_work);
+}
+
+static struct portown_listener portown_sysfs_listener = {
+	.event = portown_sysfs_event,
+	.changed = portown_sysfs_changed,
+};
+
 static struct portown_port *portown_next_to_notify(u32 *state)
 {
 	struct portown_port *port, *found = NULL;
 
-	mutex_lock(&portown_lock);
-	list_for_each_entry(port, portown_registry_ports(), node) {
+	mutex_lock(&portown_live.lock);
+	list_for_each_entry(port, &portown_live.ports, node) {
 		if (port->notify) {
 			port->notify = false;
 			*state = portown_port_state(port);
@@ -498,7 +465,7 @@ static struct portown_port *portown_next_to_notify(u32 *state)
 			break;
 		}
 	}
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&portown_live.lock);
 	return found;
 }
 
@@ -537,7 +504,7 @@ int portown_sysfs_init(void)
 	if (ret)
 		pr_err("cannot register class portown (%d)\n", ret);
 	else
-		WRITE_ONCE(portown_sysfs_live, true);
+		portown_registry_listen(&portown_live, &portown_sysfs_listener);
 	return ret;
 }
 
@@ -555,15 +522,15 @@ static struct portown_port *portown_next_with_sysfs(void)
 {
 	struct portown_port *port, *found = NULL;
 
-	mutex_lock(&portown_lock);
-	list_for_each_entry(port, portown_registry_ports(), node) {
+	mutex_lock(&portown_live.lock);
+	list_for_each_entry(port, &portown_live.ports, node) {
 		if (port->dev || port->tty_dev || port->new_tty_dev) {
 			found = port;
 			kref_get(&port->kref);
 			break;
 		}
 	}
-	mutex_unlock(&portown_lock);
+	mutex_unlock(&portown_live.lock);
 	return found;
 }
 
@@ -578,7 +545,7 @@ void portown_sysfs_exit(void)
 	struct portown_port *port;
 	struct device *tty_dev;
 
-	WRITE_ONCE(portown_sysfs_live, false);
+	portown_registry_unlisten(&portown_live, &portown_sysfs_listener);
 	cancel_work_sync(&portown_sysfs_work);
 	cancel_work_sync(&portown_notify_work);
 	while ((port = portown_next_with_sysfs())) {
@@ -588,12 +555,12 @@ void portown_sysfs_exit(void)
 			WRITE_ONCE(port->dev, NULL);
 			portown_port_put(port);		/* the device's reference */
 		}
-		mutex_lock(&portown_lock);
+		mutex_lock(&portown_live.lock);
 		tty_dev = port->tty_dev;
 		port->tty_dev = NULL;
 		put_device(port->new_tty_dev);
 		port->new_tty_dev = NULL;
-		mutex_unlock(&portown_lock);
+		mutex_unlock(&portown_live.lock);
 		put_device(tty_dev);
 		portown_port_put(port);
 	}

@@ -27,18 +27,27 @@
  *    pid and possibly a tty reference (atomic increments).
  *
  * Everything else, the registry, sysfs and the event stream, happens in
- * process context when the ring is drained: by a work item the handler
- * queues, or at once by anyone who reads the registry (track.c's
- * portown_sync_lock()), so that a query made after an open() returned
- * always sees that open.  A full ring, or a probe hit the kprobes core
- * could not serve, is counted (sysfs "tap_missed") and makes the
- * reconciler look at once.
+ * process context when the ring is drained (portown_tap_pop()): by the
+ * user's @drain operation, run from a work item the handler queues, or
+ * at once by anyone who reads the registry (track.c drains before each
+ * use of the live registry), so that a query made after an open()
+ * returned always sees that open.  A full ring, or a probe hit the
+ * kprobes core could not serve, is counted (sysfs "tap_missed") and the
+ * work item calls the user's @missed operation at once (the reconciler).
+ *
+ * Owns: the probes, the ring, the opening slots, the debugfs knob
+ * drop_events (the number of coming events on tracked ports to drop:
+ * fault injection, for the tests of the reconciler).
+ * Locks: the ring's raw spinlock; RCU to read the registry.
+ * Context: the handlers, any (preemption disabled); the rest, process
+ * context.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/kprobes.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
@@ -71,7 +80,23 @@ static struct portown_tap_event portown_ring[PORTOWN_TAP_RING];
 static unsigned int portown_ring_head, portown_ring_len;
 static DEFINE_RAW_SPINLOCK(portown_ring_lock);
 static atomic_long_t portown_ring_lost = ATOMIC_LONG_INIT(0);
-static struct work_struct *portown_tap_consumer;
+
+/* Set at init: the registry to read, where to run, whom to tell. */
+static struct portown_registry *portown_tap_reg;
+static struct workqueue_struct *portown_tap_wq;
+static const struct portown_tap_ops *portown_tap_ops;
+
+static void portown_tap_workfn(struct work_struct *work);
+static DECLARE_WORK(portown_tap_work, portown_tap_workfn);
+
+/* Fault injection: the number of coming events on tracked ports to drop. */
+static atomic_t portown_drop_events = ATOMIC_INIT(0);
+
+/* Any context: true while drop_events, decremented here, was above 0. */
+static bool portown_drop_event(void)
+{
+	return atomic_add_unless(&portown_drop_events, -1, 0);
+}
 
 /*
  * The calling process, without the task lock get_task_comm() takes: a
@@ -100,7 +125,7 @@ static void portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const vo
 	if (portown_ring_len == PORTOWN_TAP_RING) {
 		raw_spin_unlock_irqrestore(&portown_ring_lock, irqflags);
 		atomic_long_inc(&portown_ring_lost);
-		portown_reconcile_soon();
+		queue_work(portown_tap_wq, &portown_tap_work);	/* to tell of it */
 		return;
 	}
 	ev = &portown_ring[(portown_ring_head + portown_ring_len) % PORTOWN_TAP_RING];
@@ -120,7 +145,25 @@ static void portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const vo
 	portown_tap_who(&ev->who);
 	portown_ring_len++;
 	raw_spin_unlock_irqrestore(&portown_ring_lock, irqflags);
-	queue_work(portown_wq, portown_tap_consumer);
+	queue_work(portown_tap_wq, &portown_tap_work);
+}
+
+/*
+ * The ring's consumer: the user drains it.  A probe hit the kprobes core
+ * could not serve leaves no event in the ring: the change in the count
+ * of those (and of events the full ring refused) is the only sign, and
+ * the user is told at once.
+ */
+static void portown_tap_workfn(struct work_struct *work)
+{
+	static unsigned long seen;
+	unsigned long missed = portown_tap_missed();
+
+	portown_tap_ops->drain();
+	if (missed != seen) {
+		seen = missed;
+		portown_tap_ops->missed();
+	}
 }
 
 /**
@@ -129,7 +172,7 @@ static void portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const vo
  * @max: room in @out
  *
  * Context: process context; the caller applies the events in order and
- * keeps others from popping meanwhile (portown_lock).
+ * keeps others from popping meanwhile (the registry's lock).
  * Return: the number of events taken.
  */
 unsigned int portown_tap_pop(struct portown_tap_event *out, unsigned int max)
@@ -154,7 +197,7 @@ unsigned int portown_tap_pop(struct portown_tap_event *out, unsigned int max)
  */
 static struct portown_claim *portown_tap_claim(dev_t devt)
 {
-	struct portown_port *port = portown_port_peek(devt);
+	struct portown_port *port = portown_port_peek(portown_tap_reg, devt);
 
 	return port ? rcu_dereference(port->claim) : NULL;
 }
@@ -277,7 +320,7 @@ static int portown_hangup_pre(struct kprobe *p, struct pt_regs *regs)
 	rcu_read_unlock();
 	if (test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags))
 		flags |= PORTOWN_TAP_EXCL;
-	if (portown_reset_hung_up_now(tty))
+	if (portown_reset_hung_up_now(portown_tap_reg, tty))
 		flags |= PORTOWN_TAP_RESET;
 	portown_tap_push(PORTOWN_TAP_HANGUP, flags, tty, NULL, tty_devnum(tty), 0);
 	return 0;
@@ -291,7 +334,7 @@ static int portown_unregister_pre(struct kprobe *p, struct pt_regs *regs)
 	bool known;
 
 	rcu_read_lock();
-	known = portown_port_peek(devt);
+	known = portown_port_peek(portown_tap_reg, devt);
 	rcu_read_unlock();
 	if (known && !portown_drop_event())
 		portown_tap_push(PORTOWN_TAP_GONE, 0, NULL, NULL, devt, 0);
@@ -429,7 +472,10 @@ static int portown_tap_enable(void)
 
 /**
  * portown_tap_init() - register the probes
- * @consumer: the work item that drains the ring; queued after each event
+ * @reg: the registry whose claims and baselines the handlers read
+ * @wq: where the tap's work item runs the user's operations
+ * @debugfs: the module's debugfs directory, for drop_events
+ * @ops: the user's operations, called from the work item
  *
  * The probes are registered disabled, checked to be ftrace-based, and
  * only then enabled.  Without kprobes, or with kprobes that are not
@@ -437,14 +483,18 @@ static int portown_tap_enable(void)
  * reduced mode that only sees what passes through the shim and
  * /dev/portown; it says so in the kernel log and in /sys/class/portown/tap.
  *
- * Context: process context, module init, after portown_wq exists.
+ * Context: process context, module init.
  * Return: 0.
  */
-int portown_tap_init(struct work_struct *consumer)
+int portown_tap_init(struct portown_registry *reg, struct workqueue_struct *wq,
+		     struct dentry *debugfs, const struct portown_tap_ops *ops)
 {
 	int ret;
 
-	portown_tap_consumer = consumer;
+	portown_tap_reg = reg;
+	portown_tap_wq = wq;
+	portown_tap_ops = ops;
+	debugfs_create_atomic_t("drop_events", 0600, debugfs, &portown_drop_events);
 	if (!tap) {
 		pr_info("tap off (tap=0): reduced mode, only ports using the shim or /dev/portown are seen\n");
 		return 0;
@@ -492,8 +542,9 @@ bool portown_tap_active(void)
 /**
  * portown_tap_exit() - unregister the probes
  *
- * Context: process context, module exit.  Returns when no handler runs;
- * the events still in the ring are left for the caller to drain.
+ * Context: process context, module exit.  Returns when no handler runs
+ * and the work item is idle; the events still in the ring are left for
+ * the caller to drain.
  */
 void portown_tap_exit(void)
 {
@@ -501,6 +552,7 @@ void portown_tap_exit(void)
 		portown_tap_unregister();
 		portown_tap_on = false;
 	}
+	cancel_work_sync(&portown_tap_work);
 }
 
 /**

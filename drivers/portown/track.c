@@ -1,20 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * portown - the tty side of the registry: the tap's events applied to
- * the records, in process context, and the other ways ttys come to be
+ * portown - the live registry, fed by the tap: the tap's events applied
+ * to the records, in process context, and the other ways ttys come to be
  * recorded (the shim, a descriptor an ioctl names, discovery).
  *
- * The tap's handlers only queue what happened (tap.c).  Whoever takes
- * portown_lock to read or change the registry does it through
- * portown_sync_lock(), which first applies every queued event, in order:
- * so a query made after an open() returned sees that open, whether the
- * work item that drains the ring has run yet or not.  Applying an event
- * never takes a tty lock (the drain may run under one, or under a line
- * discipline's semaphore); what needs one is left to a work item
- * (reinit.c) or to the reconciler.
+ * Owns: portown_live, the module's registry.  The tap's handlers only
+ * queue what happened (tap.c).  portown_live's @sync hook applies every
+ * queued event, in order, each time someone takes its lock with
+ * portown_registry_lock(): so a query made after an open() returned sees
+ * that open, whether the tap's work item has run yet or not.  Applying an
+ * event never takes a tty lock (the drain may run under one, or under a
+ * line discipline's semaphore); what needs one is left to a work item
+ * (reinit.c) or to the reconciler.  A device's removal is one of the
+ * events: its record is marked gone, and retired once no descriptor
+ * holds it.
  *
- * Context: process context throughout; portown_lock (a mutex) is held
- * while events are applied.
+ * Locks: the registry's lock (a mutex) is held while events are applied.
+ * Context: process context throughout.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,31 +31,34 @@
 #include "portown.h"
 #include "registry.h"
 
+/* The module's registry; its lock orders after a tty lock. */
+struct portown_registry portown_live;
+
 /**
  * portown_track_tty() - the record of a tty, created on first sight
  * @tty: the tty
  *
  * The first time a record is tied to a tty it learns the driver's
- * initial settings, and sysfs is told to give it a directory.
+ * initial settings, and the registry's listeners are told (sysfs gives
+ * it a directory).
  *
- * Context: caller holds portown_lock; may sleep (allocates).
+ * Context: caller holds the live registry's lock; may sleep (allocates).
  * Return: the record (not referenced), or NULL when out of memory.
  */
 struct portown_port *portown_track_tty(struct tty_struct *tty)
 {
+	struct ktermios driver_termios;
 	struct portown_port *port;
 
-	lockdep_assert_held(&portown_lock);
-	port = portown_port_find_or_add(tty_devnum(tty), tty->name);
+	lockdep_assert_held(&portown_live.lock);
+	port = portown_port_find_or_add(&portown_live, tty_devnum(tty), tty->name);
 	if (!port)
 		return NULL;
-	if (!port->have_driver_termios) {
-		port->driver_termios = tty->driver->init_termios;
-		port->driver_termios.c_line = N_TTY;
-		port->have_driver_termios = true;
+	if (!port->tied) {
+		driver_termios = tty->driver->init_termios;
+		driver_termios.c_line = N_TTY;
+		portown_port_tie(port, tty->dev, &driver_termios);
 	}
-	if (!port->sysfs_wanted)
-		portown_sysfs_update(port, tty->dev);
 	return port;
 }
 
@@ -73,10 +78,9 @@ static void portown_apply_open(struct portown_tap_event *ev)
 	if (port->gone) {
 		struct device *dev = NULL;
 
-		port->gone = false;
 		if (ev->tty->dev)
 			dev = class_find_device_by_devt(ev->tty->dev->class, ev->devt);
-		portown_sysfs_relink(port, dev);
+		portown_port_back(port, dev);
 		put_device(dev);
 	}
 	if (portown_port_open(port, ev->file, &ev->who, ev->f_flags))
@@ -90,21 +94,20 @@ nomem:
 
 static void portown_apply_close(struct portown_tap_event *ev)
 {
-	struct portown_port *port = portown_port_lookup_locked(ev->devt);
+	struct portown_port *port = portown_port_lookup_locked(&portown_live, ev->devt);
 
 	if (!port)
 		return;
 	/* the handler has let go of the claim's exclusive bit, but if dropped */
 	if (portown_port_close(port, ev->file, &ev->who))
-		portown_clear_excl_later(tty_kref_get(ev->tty), ev->devt);
-	if (portown_port_retire_if_done(port))
-		portown_sysfs_tidy();
+		portown_clear_excl_later(&portown_live, tty_kref_get(ev->tty), ev->devt);
+	portown_port_retire_if_done(port);
 }
 
-/* Caller holds portown_lock; takes over @ev's tty reference when it queues a reset. */
+/* Caller holds the lock; takes over @ev's tty reference when it queues a reset. */
 static void portown_apply_hangup(struct portown_tap_event *ev)
 {
-	struct portown_port *port = portown_port_lookup_locked(ev->devt);
+	struct portown_port *port = portown_port_lookup_locked(&portown_live, ev->devt);
 	bool excl = ev->flags & PORTOWN_TAP_EXCL;
 	struct portown_who owner;
 
@@ -113,12 +116,12 @@ static void portown_apply_hangup(struct portown_tap_event *ev)
 	portown_port_owner(port, &owner, NULL);
 	/* the handler cleared the bit, unless a claim came after it */
 	if (portown_port_hangup(port, &ev->who))
-		portown_clear_excl_later(tty_kref_get(ev->tty), ev->devt);
+		portown_clear_excl_later(&portown_live, tty_kref_get(ev->tty), ev->devt);
 	if (ev->flags & PORTOWN_TAP_RESET) {
 		portown_port_reinit(port, &owner, excl);
 		portown_who_put(&owner);
 	} else {
-		portown_reinit_later(ev->tty, &owner, excl);
+		portown_reinit_later(&portown_live, ev->tty, &owner, excl);
 		ev->tty = NULL;
 	}
 }
@@ -133,7 +136,7 @@ static void portown_apply_deny(struct portown_tap_event *ev)
 
 static void portown_apply_gone(struct portown_tap_event *ev)
 {
-	struct portown_port *port = portown_port_lookup_locked(ev->devt);
+	struct portown_port *port = portown_port_lookup_locked(&portown_live, ev->devt);
 	bool excl = false;
 
 	if (!port)
@@ -145,17 +148,16 @@ static void portown_apply_gone(struct portown_tap_event *ev)
 	 * with a removal has not come yet): it must not outlive the claim.
 	 */
 	if (excl)
-		portown_clear_excl_later(NULL, ev->devt);
-	portown_sysfs_tidy();
+		portown_clear_excl_later(&portown_live, NULL, ev->devt);
 }
 
 static void portown_apply_dead_claim(struct portown_tap_event *ev)
 {
-	struct portown_port *port = portown_port_lookup_locked(ev->devt);
+	struct portown_port *port = portown_port_lookup_locked(&portown_live, ev->devt);
 
 	/* the handler has let go of the claim's exclusive bit already */
 	if (port && portown_port_end_dead_claim(port))
-		portown_clear_excl_later(NULL, ev->devt);
+		portown_clear_excl_later(&portown_live, NULL, ev->devt);
 }
 
 /* Apply one event of the tap and drop the references it holds. */
@@ -185,57 +187,50 @@ static void portown_track_apply(struct portown_tap_event *ev)
 	tty_kref_put(ev->tty);
 }
 
-/**
- * portown_sync_lock() - take portown_lock with every tty event applied
- *
- * Context: process context; may sleep.  May be called with a tty lock or
- * a line discipline's semaphore held.
+/*
+ * portown_live's @sync hook: every event the tap has queued, applied in
+ * order.  Runs each time portown_registry_lock() takes the lock, which
+ * may be with a tty lock or a line discipline's semaphore held.
  */
-void portown_sync_lock(void)
+static void portown_track_sync(struct portown_registry *reg)
 {
 	struct portown_tap_event batch[8];
 	unsigned int n, i;
 
-	mutex_lock(&portown_lock);
 	while ((n = portown_tap_pop(batch, ARRAY_SIZE(batch))))
 		for (i = 0; i < n; i++)
 			portown_track_apply(&batch[i]);
 }
 
 /**
- * portown_sync_unlock() - release portown_lock
+ * portown_track_init() - make the live registry, empty
+ *
+ * Context: process context, module init, before anything uses it.
  */
-void portown_sync_unlock(void)
+void portown_track_init(void)
 {
-	mutex_unlock(&portown_lock);
+	portown_registry_init(&portown_live, portown_track_sync);
 }
 
-/*
- * The ring's consumer.  A probe hit the kprobes core could not serve
- * leaves no event in the ring: the change in the count of those is the
- * only sign, and the reconciler looks at once.
+/**
+ * portown_track_drain() - apply every event the tap has queued
+ *
+ * The tap's @drain operation; also, at module exit, what the tap left.
+ *
+ * Context: process context; may sleep.
  */
-static void portown_consume_workfn(struct work_struct *work)
+void portown_track_drain(void)
 {
-	static unsigned long seen;
-	unsigned long missed = portown_tap_missed();
-
-	portown_sync_lock();
-	portown_sync_unlock();
-	if (missed != seen) {
-		seen = missed;
-		portown_reconcile_soon();
-	}
+	portown_registry_lock(&portown_live);
+	portown_registry_unlock(&portown_live);
 }
-
-static DECLARE_WORK(portown_consume_work, portown_consume_workfn);
 
 /**
  * portown_track_snapshot() - the records listed now, each referenced
  * @nr: set to the number of records in the array
  *
- * For work on every record that needs portown_lock let go in between
- * (LIST, the reconciler).
+ * For work on every record that needs the registry's lock let go in
+ * between (LIST, the reconciler).
  *
  * Context: process context; may sleep.
  * Return: an array for portown_track_snapshot_put(), or NULL when out of
@@ -246,15 +241,15 @@ struct portown_port **portown_track_snapshot(unsigned int *nr)
 	struct portown_port *port, **ports;
 	unsigned int n = 0, i = 0;
 
-	portown_sync_lock();
-	list_for_each_entry(port, portown_registry_ports(), node)
+	portown_registry_lock(&portown_live);
+	list_for_each_entry(port, &portown_live.ports, node)
 		n += portown_port_listed(port);
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	ports = kvcalloc(n ?: 1, sizeof(*ports), GFP_KERNEL);
 	if (!ports)
 		return NULL;
-	portown_sync_lock();
-	list_for_each_entry(port, portown_registry_ports(), node) {
+	portown_registry_lock(&portown_live);
+	list_for_each_entry(port, &portown_live.ports, node) {
 		if (i == n)
 			break;		/* added since: the next snapshot has them */
 		if (!portown_port_listed(port))
@@ -262,7 +257,7 @@ struct portown_port **portown_track_snapshot(unsigned int *nr)
 		kref_get(&port->kref);
 		ports[i++] = port;
 	}
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	*nr = i;
 	return ports;
 }
@@ -284,28 +279,6 @@ void portown_track_snapshot_put(struct portown_port **ports, unsigned int nr)
 }
 
 /**
- * portown_track_consumer() - the work item that applies the tap's events
- *
- * Return: the work item, for portown_tap_init().
- */
-struct work_struct *portown_track_consumer(void)
-{
-	return &portown_consume_work;
-}
-
-/**
- * portown_track_flush() - apply what the tap left, once it is gone
- *
- * Context: process context, module exit, after portown_tap_exit().
- */
-void portown_track_flush(void)
-{
-	cancel_work_sync(&portown_consume_work);
-	portown_sync_lock();
-	portown_sync_unlock();
-}
-
-/**
  * portown_track_adopt() - record a descriptor the caller holds
  * @tty: its tty, tracked
  * @file: the descriptor, which the caller holds a reference on
@@ -315,7 +288,7 @@ void portown_track_flush(void)
  * the caller holds it, so it is recorded now, with the caller as its
  * opener.
  *
- * Context: caller holds portown_lock (portown_sync_lock()).
+ * Context: caller holds the live registry's lock.
  * Return: the record (not referenced), or NULL when out of memory.
  */
 struct portown_port *portown_track_adopt(struct tty_struct *tty, struct file *file)
@@ -347,33 +320,15 @@ void portown_track_shim(struct tty_struct *tty, bool attached)
 		return;
 	if (attached)
 		portown_who_current(&who);
-	portown_sync_lock();
-	port = attached ? portown_track_tty(tty) : portown_port_lookup_locked(tty_devnum(tty));
+	portown_registry_lock(&portown_live);
+	port = attached ? portown_track_tty(tty) :
+			  portown_port_lookup_locked(&portown_live, tty_devnum(tty));
 	if (port) {
 		swap(port->shim, who);
 		port->shim_attached = attached;
 	}
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 	portown_who_put(&who);
-}
-
-/**
- * portown_track_reinit() - record that a hung-up tty was reset later
- * @tty: the tty
- * @owner: its owner before the hangup
- * @excl: it was exclusive at the hangup
- *
- * Context: process context (reinit.c's work).
- */
-void portown_track_reinit(struct tty_struct *tty, const struct portown_who *owner, bool excl)
-{
-	struct portown_port *port;
-
-	portown_sync_lock();
-	port = portown_port_lookup_locked(tty_devnum(tty));
-	if (port)
-		portown_port_reinit(port, owner, excl);
-	portown_sync_unlock();
 }
 
 static void portown_discovered(const struct portown_found *found, unsigned int n,
@@ -382,7 +337,7 @@ static void portown_discovered(const struct portown_found *found, unsigned int n
 	struct portown_port *port;
 	unsigned int i;
 
-	portown_sync_lock();
+	portown_registry_lock(&portown_live);
 	for (i = 0; i < n; i++) {
 		struct file *file = found[i].file;
 
@@ -395,7 +350,7 @@ static void portown_discovered(const struct portown_found *found, unsigned int n
 		if (found[i].hungup)
 			portown_port_holder_hungup(port, file);
 	}
-	portown_sync_unlock();
+	portown_registry_unlock(&portown_live);
 }
 
 /**

@@ -3,11 +3,14 @@
  * portown - recognising tty descriptors, which ttys are tracked, and
  * finding descriptors in processes' descriptor tables.
  *
- * Nothing here keeps state about ports: these are the questions the tap,
- * the ioctls and the reconciler ask about files, ttys and processes.
- * Locks: portown_fops_lock (a spinlock, for the small cache of tty file
- * operations); the walks take each task's task_lock and its table's
- * file_lock for a moment, as iterate_fd() does.
+ * Owns: nothing about ports, only the "track" parameter and a small cache
+ * of tty file operations; these are the questions the tap, the ioctls
+ * and the reconciler ask about files, ttys and processes.
+ * Locks: portown_fops_lock (a spinlock, for the cache); the walks take
+ * each task's task_lock and its table's file_lock for a moment, as
+ * iterate_fd() does.
+ * Context: each function says; portown_tty_tracked() and
+ * portown_file_tty() run in the probe handlers too.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -151,14 +154,14 @@ static void portown_find_devpts(void)
 }
 
 /**
- * portown_track_init() - check the "track" module parameter
+ * portown_ttyfile_init() - check the "track" module parameter
  *
  * With track=all, also finds the devpts instance whose ptys are tracked.
  *
  * Context: module init.
  * Return: 0, or -EINVAL for a value other than "serial" and "all".
  */
-int portown_track_init(void)
+int portown_ttyfile_init(void)
 {
 	if (!strcmp(track, "all"))
 		portown_track_all = true;
@@ -170,11 +173,11 @@ int portown_track_init(void)
 }
 
 /**
- * portown_track_exit() - let go of what portown_track_init() holds
+ * portown_ttyfile_exit() - let go of what portown_ttyfile_init() holds
  *
  * Context: module exit, once nothing asks portown_tty_tracked() any more.
  */
-void portown_track_exit(void)
+void portown_ttyfile_exit(void)
 {
 	if (portown_devpts.mnt)
 		path_put(&portown_devpts);

@@ -144,7 +144,7 @@ if [ -z "${PORTOWN_NO_LINT:-}" ]; then
 	LINTED=1
 	log "lint"
 	if "$TESTING/lint.sh" >"$RUN/lint.log" 2>&1; then
-		record host pass "lint: checkpatch --strict, sparse C=2, kernel-doc, shellcheck"
+		record host pass "lint: checkpatch --strict, layers, sparse C=2, kernel-doc, shellcheck"
 	else
 		cat "$RUN/lint.log" >&2
 		record host fail "lint: findings (see $RUN/lint.log)"
