@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make lint: checkpatch.pl --strict, sparse (C=2) with W=1, kernel-doc, and
-# a shell-script check, all with zero findings.  checkpatch.pl and kernel-doc come
+# make lint: checkpatch.pl --strict, the module's layering (layers.py),
+# sparse (C=2) with W=1, kernel-doc, and a shell-script check, all with
+# zero findings.  checkpatch.pl and kernel-doc come
 # from Debian's linux-source tree, sparse from Debian's package.
 
 # shellcheck source=tools/testing/lib.sh
@@ -22,6 +23,9 @@ if ! "$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "${csrc[@]}"; then
 	fail=1
 fi
+
+echo "== layers (drivers/portown/Kbuild's order)"
+python3 tools/testing/layers.py drivers/portown || fail=1
 
 echo "== kernel-doc -none"
 out=$("$SRC/scripts/kernel-doc" -none -Wall "${kdoc[@]}" 2>&1)
