@@ -142,6 +142,33 @@ static int need_portown(const char *port)
 	return EXIT_USAGE;
 }
 
+/* Check that /dev/portown answers and read @port's state; 0 or the exit code. */
+static int need_info(const char *port, struct portown_info *info)
+{
+	int rc;
+
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (portown_info(port, info))
+		return fail(port, errno);
+	return 0;
+}
+
+/*
+ * The result @rc of a list request about @port: a port portown has not
+ * seen (ENODEV) has an empty list.  Returns 0 or the exit code.
+ */
+static int list_result(const char *port, int rc, size_t *nr)
+{
+	if (!rc)
+		return 0;
+	if (errno != ENODEV)
+		return fail(port, errno);
+	*nr = 0;
+	return 0;
+}
+
 static bool nobody(const struct portown_ident *id)
 {
 	return id->pid == 0 && id->uid == NOBODY_UID && !(id->flags & PORTOWN_ID_HIDDEN);
@@ -569,16 +596,11 @@ static int cmd_who(const char *port, char **argv, const struct opts *o)
 
 	(void)argv;
 	(void)o;
-	rc = need_portown(port);
+	rc = need_info(port, &info);
+	if (!rc)
+		rc = list_result(port, portown_holders(port, &h, &nr), &nr);
 	if (rc)
 		return rc;
-	if (portown_info(port, &info))
-		return fail(port, errno);
-	if (portown_holders(port, &h, &nr)) {
-		if (errno != ENODEV)
-			return fail(port, errno);
-		nr = 0;
-	}
 
 	if (json) {
 		putchar('{');
@@ -958,16 +980,11 @@ static int cmd_history(const char *port, char **argv, const struct opts *o)
 
 	(void)argv;
 	(void)o;
-	rc = need_portown(port);
+	rc = need_info(port, &info);
+	if (!rc)
+		rc = list_result(port, portown_history(port, &ev, &nr), &nr);
 	if (rc)
 		return rc;
-	if (portown_info(port, &info))
-		return fail(port, errno);
-	if (portown_history(port, &ev, &nr)) {
-		if (errno != ENODEV)
-			return fail(port, errno);
-		nr = 0;
-	}
 
 	if (json) {
 		printf("{\"port\":");
