@@ -584,50 +584,51 @@ static int cmd_list(const char *port, char **argv, const struct opts *o)
 
 /* who */
 
-static int cmd_who(const char *port, char **argv, const struct opts *o)
+static void print_who_json(const struct portown_info *info,
+			   const struct portown_ident *h, size_t nr)
 {
-	struct portown_ident *h = NULL;
-	struct portown_info info;
-	char text[PORTOWN_MSG_LEN], flags[64], since[32], pid[16], uid[16];
-	char comm[PORTOWN_COMM_LEN + 1];
-	unsigned long long v[ARRAY_SIZE(counter_names)];
-	size_t nr = 0, i;
-	int rc, w = 5, n;
+	size_t i;
 
-	(void)argv;
-	(void)o;
-	rc = need_info(port, &info);
-	if (!rc)
-		rc = list_result(port, portown_holders(port, &h, &nr), &nr);
-	if (rc)
-		return rc;
-
-	if (json) {
-		putchar('{');
-		json_port(&info);
-		fputs(",\"holders\":[", stdout);
-		for (i = 0; i < nr; i++) {
-			if (i)
-				putchar(',');
-			json_ident(&h[i], true);
-		}
-		puts("]}");
-		free(h);
-		return done(0);
+	putchar('{');
+	json_port(info);
+	fputs(",\"holders\":[", stdout);
+	for (i = 0; i < nr; i++) {
+		if (i)
+			putchar(',');
+		json_ident(&h[i], true);
 	}
+	puts("]}");
+}
 
-	printf("%s: %s", info.name, portown_state_name(info.state));
-	if (!nobody(&info.owner)) {
-		portown_format_ident(text, sizeof(text), &info.owner);
-		printf(info.state == PORTOWN_STATE_CLAIMED ? " by %s" :
+/* The port's state, owner, device number and counters. */
+static void print_who_port(const struct portown_info *info)
+{
+	unsigned long long v[ARRAY_SIZE(counter_names)];
+	char text[PORTOWN_MSG_LEN];
+	size_t i;
+
+	printf("%s: %s", info->name, portown_state_name(info->state));
+	if (!nobody(&info->owner)) {
+		portown_format_ident(text, sizeof(text), &info->owner);
+		printf(info->state == PORTOWN_STATE_CLAIMED ? " by %s" :
 		       ", held by %s", text);
 	}
-	printf("\n  dev %u:%u, %u holder%s", info.dev_major, info.dev_minor,
-	       info.nr_holders, info.nr_holders == 1 ? "" : "s");
-	counters(&info.counters, v);
+	printf("\n  dev %u:%u, %u holder%s", info->dev_major, info->dev_minor,
+	       info->nr_holders, info->nr_holders == 1 ? "" : "s");
+	counters(&info->counters, v);
 	for (i = 0; i < ARRAY_SIZE(counter_names); i++)
 		printf("%s %s %llu", i ? "," : ";", counter_names[i], v[i]);
 	putchar('\n');
+}
+
+/* A table of the holders, when there are any. */
+static void print_holders(const struct portown_ident *h, size_t nr)
+{
+	char flags[64], since[32], pid[16], uid[16];
+	char comm[PORTOWN_COMM_LEN + 1];
+	int w = 5, n;
+	size_t i;
+
 	for (i = 0; i < nr; i++) {
 		n = portown_format_time(NULL, 0, h[i].since_ns);
 		w = n > w ? n : w;
@@ -642,6 +643,29 @@ static int cmd_who(const char *port, char **argv, const struct opts *o)
 		snprintf(uid, sizeof(uid), h[i].uid != NOBODY_UID ? "%u" : "-", h[i].uid);
 		printf("  %7s %6s %-*s %-24s %s\n", pid, uid, w,
 		       since, flags, ident_comm(comm, &h[i]));
+	}
+}
+
+static int cmd_who(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_ident *h = NULL;
+	struct portown_info info;
+	size_t nr = 0;
+	int rc;
+
+	(void)argv;
+	(void)o;
+	rc = need_info(port, &info);
+	if (!rc)
+		rc = list_result(port, portown_holders(port, &h, &nr), &nr);
+	if (rc)
+		return rc;
+
+	if (json) {
+		print_who_json(&info, h, nr);
+	} else {
+		print_who_port(&info);
+		print_holders(h, nr);
 	}
 	free(h);
 	return done(0);
