@@ -508,12 +508,80 @@ static void print_rows(const struct row *rows, size_t nr)
 	}
 }
 
+/* Add a row for each port portown tracks that is not in @rows yet. */
+static struct row *add_tracked(struct row *rows, size_t *cap, size_t *nr,
+			       const struct portown_list_entry *tracked,
+			       size_t ntracked)
+{
+	size_t i, j;
+
+	for (i = 0; i < ntracked; i++) {
+		for (j = 0; j < *nr; j++)
+			if (rows[j].major == tracked[i].dev_major &&
+			    rows[j].minor == tracked[i].dev_minor)
+				break;
+		if (j == *nr)
+			rows = add_row(rows, cap, nr, tracked[i].name,
+				       tracked[i].dev_major,
+				       tracked[i].dev_minor);
+	}
+	return rows;
+}
+
+/*
+ * Read the state of each row's port from portown; one it has not seen
+ * and that has no driver is closed.  A port that cannot be read is
+ * reported and left out, and *@first_rc set to the exit code for the
+ * first of them.  Returns the number of rows kept.
+ */
+static size_t read_rows(struct row *rows, size_t nr, int *first_rc)
+{
+	struct portown_info *info;
+	size_t i, j;
+	int err;
+
+	for (i = 0, j = 0; i < nr; i++) {
+		info = &rows[i].info;
+		if (portown_info_dev(rows[i].major, rows[i].minor, info)) {
+			err = errno;
+			if (err != ENODEV && err != ENOENT) {
+				/* report it and leave the port out */
+				msg(rows[i].name, "%s", describe(err));
+				if (!*first_rc)
+					*first_rc = exit_for(err);
+				continue;
+			}
+			/* not seen by portown and no driver: closed */
+			memset(info, 0, sizeof(*info));
+			info->dev_major = rows[i].major;
+			info->dev_minor = rows[i].minor;
+			info->owner.uid = NOBODY_UID;
+		}
+		if (!info->name[0])
+			memcpy(info->name, rows[i].name, sizeof(info->name));
+		rows[j++] = rows[i];
+	}
+	return j;
+}
+
+static void print_rows_json(const struct row *rows, size_t nr)
+{
+	size_t i;
+
+	putchar('[');
+	for (i = 0; i < nr; i++) {
+		fputs(i ? ",{" : "{", stdout);
+		json_port(&rows[i].info);
+		putchar('}');
+	}
+	puts("]");
+}
+
 static int cmd_list(const char *port, char **argv, const struct opts *o)
 {
 	struct portown_list_entry *tracked;
 	struct range *ranges = NULL;
-	size_t nranges, ntracked, cap = 0, nr = 0, i, j;
-	struct portown_info *info;
+	size_t nranges, ntracked, cap = 0, nr = 0;
 	struct row *rows;
 	int rc, first_rc = 0;
 
@@ -529,55 +597,17 @@ static int cmd_list(const char *port, char **argv, const struct opts *o)
 		msg(NULL, "%s: %s; listing tracked ports only", TTY_DRIVERS,
 		    strerror(errno));
 	rows = sysfs_rows(ranges, nranges, &cap, &nr);
-	for (i = 0; i < ntracked; i++) {
-		for (j = 0; j < nr; j++)
-			if (rows[j].major == tracked[i].dev_major &&
-			    rows[j].minor == tracked[i].dev_minor)
-				break;
-		if (j == nr)
-			rows = add_row(rows, &cap, &nr, tracked[i].name,
-				       tracked[i].dev_major,
-				       tracked[i].dev_minor);
-	}
+	rows = add_tracked(rows, &cap, &nr, tracked, ntracked);
 	free(tracked);
 	free(ranges);
 
-	for (i = 0, j = 0; i < nr; i++) {
-		info = &rows[i].info;
-		if (portown_info_dev(rows[i].major, rows[i].minor, info)) {
-			rc = errno;
-			if (rc != ENODEV && rc != ENOENT) {
-				/* report it and leave the port out */
-				msg(rows[i].name, "%s", describe(rc));
-				if (!first_rc)
-					first_rc = exit_for(rc);
-				continue;
-			}
-			/* not seen by portown and no driver: closed */
-			memset(info, 0, sizeof(*info));
-			info->dev_major = rows[i].major;
-			info->dev_minor = rows[i].minor;
-			info->owner.uid = NOBODY_UID;
-		}
-		if (!info->name[0])
-			memcpy(info->name, rows[i].name, sizeof(info->name));
-		rows[j++] = rows[i];
-	}
-	nr = j;
+	nr = read_rows(rows, nr, &first_rc);
 	if (nr)
 		qsort(rows, nr, sizeof(*rows), row_cmp);
-
-	if (json) {
-		putchar('[');
-		for (i = 0; i < nr; i++) {
-			fputs(i ? ",{" : "{", stdout);
-			json_port(&rows[i].info);
-			putchar('}');
-		}
-		puts("]");
-	} else {
+	if (json)
+		print_rows_json(rows, nr);
+	else
 		print_rows(rows, nr);
-	}
 	free(rows);
 	return done(first_rc);
 }
