@@ -730,47 +730,33 @@ static int exec_failed(const char *cmd)
 	return err == ENOENT ? 127 : 126;
 }
 
-/* Run @argv with the claimed port open; return its exit status. */
-static int run(char **argv, bool in_place)
+/*
+ * Block @sigs and have forward() pass them to the command; @saved and @old
+ * get what was there before.
+ */
+static void forward_signals(const int *sigs, size_t n, struct sigaction *saved,
+			    sigset_t *old)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
-	struct sigaction sa, saved[4];
-	sigset_t block, old;
-	int status;
-	pid_t pid;
+	struct sigaction sa;
+	sigset_t block;
 	size_t i;
-
-	fflush(stdout);
-	if (in_place) {
-		execvp(argv[0], argv);
-		return exec_failed(argv[0]);
-	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&block);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < n; i++)
 		sigaddset(&block, sigs[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	for (i = 0; i < 4; i++)
+	sigprocmask(SIG_BLOCK, &block, old);
+	for (i = 0; i < n; i++)
 		sigaction(sigs[i], &sa, &saved[i]);
+}
 
-	pid = fork();
-	if (pid == 0) {
-		for (i = 0; i < 4; i++)
-			sigaction(sigs[i], &saved[i], NULL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		execvp(argv[0], argv);
-		_exit(exec_failed(argv[0]));
-	}
-	if (pid < 0) {
-		msg(NULL, "fork: %s", strerror(errno));
-		return EXIT_USAGE;
-	}
-	child = pid;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+/* Wait for the command @pid to end; return its exit status. */
+static int wait_child(pid_t pid)
+{
+	int status;
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
@@ -785,31 +771,79 @@ static int run(char **argv, bool in_place)
 	return EXIT_USAGE;
 }
 
-static int cmd_claim(const char *port, char **argv, const struct opts *o)
+/* Run @argv with the claimed port open; return its exit status. */
+static int run(char **argv, bool in_place)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	struct sigaction saved[ARRAY_SIZE(sigs)];
+	sigset_t old;
+	pid_t pid;
+	size_t i;
+
+	fflush(stdout);
+	if (in_place) {
+		execvp(argv[0], argv);
+		return exec_failed(argv[0]);
+	}
+
+	forward_signals(sigs, ARRAY_SIZE(sigs), saved, &old);
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &saved[i], NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(argv[0], argv);
+		_exit(exec_failed(argv[0]));
+	}
+	if (pid < 0) {
+		msg(NULL, "fork: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	child = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return wait_child(pid);
+}
+
+/*
+ * Report that @port could not be claimed (@err, with @why from portown),
+ * in JSON too when it is busy; return the exit code.
+ */
+static int refused(const struct portown_conflict *why, int err, bool timed_out)
+{
+	if (json && err == EBUSY) {
+		printf("{\"port\":");
+		json_str(why->name, PORTOWN_NAME_LEN);
+		printf(",\"dev\":\"%u:%u\",\"state\":\"%s\",\"owner\":",
+		       why->dev_major, why->dev_minor,
+		       portown_state_name(why->state));
+		json_ident(&why->owner, false);
+		putchar(',');
+		json_key("message", why->message, PORTOWN_MSG_LEN);
+		puts("}");
+		done(0);
+	}
+	msg(NULL, "%s", why->message);
+	return timed_out ? EXIT_TIMEOUT : exit_for(err);
+}
+
+/*
+ * Claim @port, with --wait waiting for it while it is busy.  Returns 0 with
+ * the descriptor, still O_NONBLOCK, in *@fd; or the exit code.
+ */
+static int claim_port(const char *port, const struct opts *o, int *fd)
 {
 	const struct timespec backoff = { 0, 100 * 1000 * 1000 };
 	long long deadline = now_ms() + o->wait_ms;
 	bool waits = (o->seen & OPT_WAIT) && o->wait_ms;
 	bool looked_free = false, timed_out = false;
 	struct portown_conflict why;
-	int fd, err, rc, left, fl;
-	char num[16];
-
-	rc = need_portown(port);
-	if (rc)
-		return rc;
-	if (argv[0] && !strcmp(argv[0], "--"))
-		argv++;
-	if (!argv[0]) {
-		msg(NULL, "claim: no command given");
-		return EXIT_USAGE;
-	}
+	int err, left;
 
 	for (;;) {
 		/* O_NONBLOCK: do not wait for carrier; cleared below */
-		fd = portown_open_claim(port, O_NONBLOCK, &why);
+		*fd = portown_open_claim(port, O_NONBLOCK, &why);
 		err = errno;
-		if (fd >= 0 || err != EBUSY || !waits)
+		if (*fd >= 0 || err != EBUSY || !waits)
 			break;
 		/* free by WAIT, yet busy: TIOCEXCL, or another was quicker */
 		if (looked_free)
@@ -824,22 +858,28 @@ static int cmd_claim(const char *port, char **argv, const struct opts *o)
 			return fail(port, errno);
 		/* after a timeout, one last try */
 	}
-	if (fd < 0) {
-		if (json && err == EBUSY) {
-			printf("{\"port\":");
-			json_str(why.name, PORTOWN_NAME_LEN);
-			printf(",\"dev\":\"%u:%u\",\"state\":\"%s\",\"owner\":",
-			       why.dev_major, why.dev_minor,
-			       portown_state_name(why.state));
-			json_ident(&why.owner, false);
-			putchar(',');
-			json_key("message", why.message, PORTOWN_MSG_LEN);
-			puts("}");
-			done(0);
-		}
-		msg(NULL, "%s", why.message);
-		return timed_out ? EXIT_TIMEOUT : exit_for(err);
+	if (*fd < 0)
+		return refused(&why, err, timed_out);
+	return 0;
+}
+
+static int cmd_claim(const char *port, char **argv, const struct opts *o)
+{
+	int fd, rc, fl;
+	char num[16];
+
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (argv[0] && !strcmp(argv[0], "--"))
+		argv++;
+	if (!argv[0]) {
+		msg(NULL, "claim: no command given");
+		return EXIT_USAGE;
 	}
+	rc = claim_port(port, o, &fd);
+	if (rc)
+		return rc;
 
 	fl = fcntl(fd, F_GETFL);
 	snprintf(num, sizeof(num), "%d", fd);
