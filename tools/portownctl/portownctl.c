@@ -939,55 +939,52 @@ static int cmd_wait(const char *port, char **argv, const struct opts *o)
 
 /* attach, detach */
 
-static int set_ldisc(const char *port, const struct opts *o, bool attach)
+/* portown's line discipline number, in *@ld; 0 or the exit code. */
+static int need_ldisc(const char *port, int *ld)
 {
-	struct portown_conflict why;
+	*ld = portown_ldisc_number();
+	if (*ld >= 0)
+		return 0;
+	if (errno == ENOENT) {
+		msg(port, "portown module not loaded");
+		return EXIT_NOMOD;
+	}
+	msg(port, "portown's line discipline number: %s", strerror(errno));
+	return EXIT_USAGE;
+}
+
+/*
+ * Give @port, open as @fd, portown's discipline @ld (@attach) or N_TTY,
+ * if it has the other one of the two or that one already; *@cur gets the
+ * one it had.  Returns 0 or the exit code.
+ */
+static int switch_ldisc(const char *port, int fd, int ld, bool attach, int *cur)
+{
+	int want = attach ? ld : N_TTY;
+
+	if (ioctl(fd, TIOCGETD, cur) < 0)
+		return fail(port, errno);
+	if (*cur != want && *cur != (attach ? N_TTY : ld)) {
+		msg(port, "has line discipline %d, not %s; leaving it alone",
+		    *cur, attach ? "N_TTY" : "portown's");
+		return EXIT_USAGE;
+	}
+	if (*cur != want && ioctl(fd, TIOCSETD, &want) < 0)
+		return fail(port, errno);
+	return 0;
+}
+
+/*
+ * The discipline @ld is attached to @port, open as @fd, and goes when the
+ * last holder closes it: with --hold keep the port open until a signal,
+ * else say so when nobody else holds it.
+ */
+static void after_attach(const char *port, const struct opts *o, int fd, int ld)
+{
 	struct portown_info info;
-	int ld, fd, cur, want, rc = 0;
 	struct stat st;
 	sigset_t set;
 
-	ld = portown_ldisc_number();
-	if (ld < 0) {
-		if (errno == ENOENT) {
-			msg(port, "portown module not loaded");
-			return EXIT_NOMOD;
-		}
-		msg(port, "portown's line discipline number: %s",
-		    strerror(errno));
-		return EXIT_USAGE;
-	}
-	fd = portown_open(port, O_NONBLOCK | O_CLOEXEC, &why);
-	if (fd < 0) {
-		msg(NULL, "%s", why.message);
-		return exit_for(why.error);
-	}
-	if (ioctl(fd, TIOCGETD, &cur) < 0) {
-		rc = fail(port, errno);
-		goto out;
-	}
-	want = attach ? ld : N_TTY;
-	if (cur != want && cur != (attach ? N_TTY : ld)) {
-		msg(port, "has line discipline %d, not %s; leaving it alone",
-		    cur, attach ? "N_TTY" : "portown's");
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (cur != want && ioctl(fd, TIOCSETD, &want) < 0) {
-		rc = fail(port, errno);
-		goto out;
-	}
-	if (json) {
-		printf("{\"port\":");
-		json_str(why.name, PORTOWN_NAME_LEN);
-		printf(",\"ldisc\":%d,\"previous\":%d,\"changed\":%s}\n", want,
-		       cur, cur != want ? "true" : "false");
-		rc = done(0);
-		if (rc)
-			goto out;
-	}
-	if (!attach)
-		goto out;
 	if (o->seen & OPT_HOLD) {
 		/* keep the port, and so the discipline, until a signal */
 		if (!json)
@@ -1005,6 +1002,36 @@ static int set_ldisc(const char *port, const struct opts *o, bool attach)
 				    &info) == 0 && info.nr_holders <= 1) {
 		msg(port, "nobody else holds the port: the discipline goes now (see --hold)");
 	}
+}
+
+static int set_ldisc(const char *port, const struct opts *o, bool attach)
+{
+	struct portown_conflict why;
+	int ld, fd, cur, want, rc;
+
+	rc = need_ldisc(port, &ld);
+	if (rc)
+		return rc;
+	fd = portown_open(port, O_NONBLOCK | O_CLOEXEC, &why);
+	if (fd < 0) {
+		msg(NULL, "%s", why.message);
+		return exit_for(why.error);
+	}
+	rc = switch_ldisc(port, fd, ld, attach, &cur);
+	if (rc)
+		goto out;
+	want = attach ? ld : N_TTY;
+	if (json) {
+		printf("{\"port\":");
+		json_str(why.name, PORTOWN_NAME_LEN);
+		printf(",\"ldisc\":%d,\"previous\":%d,\"changed\":%s}\n", want,
+		       cur, cur != want ? "true" : "false");
+		rc = done(0);
+		if (rc)
+			goto out;
+	}
+	if (attach)
+		after_attach(port, o, fd, ld);
 out:
 	close(fd);
 	return rc;
