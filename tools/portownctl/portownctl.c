@@ -1327,25 +1327,26 @@ static int parse_ms(const char *arg, int *ms)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option lopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "exec", no_argument, NULL, 'e' },
-		{ "hold", no_argument, NULL, 'H' },
-		{ "set", no_argument, NULL, 'S' },
-		{ "reset", no_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct opts o = { .timeout_ms = -1, .wait_ms = -1 };
-	const struct cmd *cmd = NULL;
-	int c, nargs;
-	size_t i;
+static const struct option lopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "exec", no_argument, NULL, 'e' },
+	{ "hold", no_argument, NULL, 'H' },
+	{ "set", no_argument, NULL, 'S' },
+	{ "reset", no_argument, NULL, 'R' },
+	{ NULL, 0, NULL, 0 }
+};
 
-	/* global options: up to the command name */
+/*
+ * The global options, up to the command name.  Returns -1 to go on, or
+ * the exit code to end with.
+ */
+static int global_opts(int argc, char **argv)
+{
+	int c;
+
 	while ((c = getopt_long(argc, argv, "+jh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -1359,62 +1360,111 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	return -1;
+}
+
+static const struct cmd *find_cmd(const char *name)
+{
+	const struct cmd *cmd = NULL;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(name, cmds[i].name))
+			cmd = &cmds[i];
+	return cmd;
+}
+
+/*
+ * Take the command option @c into @o.  Returns -1 to go on, or the exit
+ * code to end with (--help, a bad option or value).
+ */
+static int cmd_opt(int c, struct opts *o)
+{
+	switch (c) {
+	case 'h':
+		print_help(stdout);
+		return done(0);
+	case 't':
+		o->seen |= OPT_TIMEOUT;
+		if (parse_ms(optarg, &o->timeout_ms))
+			return EXIT_USAGE;
+		break;
+	case 'w':
+		o->seen |= OPT_WAIT;
+		if (parse_ms(optarg, &o->wait_ms))
+			return EXIT_USAGE;
+		break;
+	case 'e':
+		o->seen |= OPT_EXEC;
+		break;
+	case 'H':
+		o->seen |= OPT_HOLD;
+		break;
+	case 'S':
+		o->seen |= OPT_SET;
+		break;
+	case 'R':
+		o->seen |= OPT_RESET;
+		break;
+	default:
 		print_help(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (!strcmp(argv[optind], cmds[i].name))
-			cmd = &cmds[i];
-	if (!cmd) {
-		msg(NULL, "unknown command '%s' (see --help)", argv[optind]);
-		return EXIT_USAGE;
-	}
+	return -1;
+}
 
-	/* the command's options, before or after its arguments */
-	argc -= optind;
-	argv += optind;
+/*
+ * The options of @cmd, before or after its arguments, into @o; @argv
+ * starts at the command name.  Returns -1 to go on, or the exit code to
+ * end with.
+ */
+static int cmd_opts(int argc, char **argv, const struct cmd *cmd,
+		    struct opts *o)
+{
+	int c, rc;
+
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "jht:w:e", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
+		if (c == 'j') {
 			json = true;
 			continue;
-		case 'h':
-			print_help(stdout);
-			return done(0);
-		case 't':
-			o.seen |= OPT_TIMEOUT;
-			if (parse_ms(optarg, &o.timeout_ms))
-				return EXIT_USAGE;
-			break;
-		case 'w':
-			o.seen |= OPT_WAIT;
-			if (parse_ms(optarg, &o.wait_ms))
-				return EXIT_USAGE;
-			break;
-		case 'e':
-			o.seen |= OPT_EXEC;
-			break;
-		case 'H':
-			o.seen |= OPT_HOLD;
-			break;
-		case 'S':
-			o.seen |= OPT_SET;
-			break;
-		case 'R':
-			o.seen |= OPT_RESET;
-			break;
-		default:
-			print_help(stderr);
-			return EXIT_USAGE;
 		}
-		if (o.seen & ~cmd->opts) {
+		rc = cmd_opt(c, o);
+		if (rc >= 0)
+			return rc;
+		if (o->seen & ~cmd->opts) {
 			msg(NULL, "%s: option %s does not apply", cmd->name,
 			    argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .timeout_ms = -1, .wait_ms = -1 };
+	const struct cmd *cmd;
+	int rc, nargs;
+
+	rc = global_opts(argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (optind >= argc) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = find_cmd(argv[optind]);
+	if (!cmd) {
+		msg(NULL, "unknown command '%s' (see --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	argc -= optind;
+	argv += optind;
+	rc = cmd_opts(argc, argv, cmd, &o);
+	if (rc >= 0)
+		return rc;
 	nargs = argc - optind;
 	if (nargs < cmd->min_args ||
 	    (cmd->max_args >= 0 && nargs > cmd->max_args)) {
