@@ -102,6 +102,33 @@ static inline int unload_portown(void)
 }
 
 /*
+ * Is a line discipline listed in /proc/tty/ldiscs under the name @want,
+ * or, when @want is NULL, under the number @num?  Copies the name of the
+ * one found into @name (64 bytes) unless @name is NULL.
+ */
+static inline bool ldisc_listed(const char *want, int num, char *name)
+{
+	char line[128], n[64];
+	bool found = false;
+	FILE *f;
+	int v;
+
+	f = fopen("/proc/tty/ldiscs", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %d", n, &v) != 2 ||
+		    (want ? strcmp(n, want) : v != num))
+			continue;
+		if (name)
+			snprintf(name, 64, "%s", n);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
  * Open a pty pair: the master in *@master, the slave (O_NOCTTY) in
  * *@slave, its path in @name.  0, or -1 with errno set.
  */
