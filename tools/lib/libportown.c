@@ -501,12 +501,11 @@ int portown_set_baseline(const char *port, int fd, struct portown_baseline *b)
  * The history request is laid out as the holders request, so that one
  * helper, port_list(), makes either.
  */
+#define SAME_OFFSET(a, b) \
+	(offsetof(struct portown_history, a) == offsetof(struct portown_holders, b))
 static_assert(sizeof(struct portown_history) == sizeof(struct portown_holders) &&
-	      offsetof(struct portown_history, count) == offsetof(struct portown_holders, count) &&
-	      offsetof(struct portown_history, entry_size) ==
-	      offsetof(struct portown_holders, entry_size) &&
-	      offsetof(struct portown_history, events) == offsetof(struct portown_holders, holders) &&
-	      offsetof(struct portown_history, written) == offsetof(struct portown_holders, written),
+	      SAME_OFFSET(count, count) && SAME_OFFSET(entry_size, entry_size) &&
+	      SAME_OFFSET(events, holders) && SAME_OFFSET(written, written),
 	      "struct portown_history must match struct portown_holders");
 
 /*
