@@ -143,7 +143,8 @@ static int err_of(int ret)
 	return ret ? errno : 0;
 }
 
-static void ask(struct seen *r, dev_t devt, const char *sys, int stream)
+/* The requests about the port @devt that name it by number. */
+static void ask_by_number(struct seen *r, int ctl, dev_t devt)
 {
 	struct portown_info info = { .size = sizeof(info), .fd = -1,
 		.dev_major = major(devt), .dev_minor = minor(devt) };
@@ -160,18 +161,8 @@ static void ask(struct seen *r, dev_t devt, const char *sys, int stream)
 		.count = 32, .entry_size = sizeof(evs[0]), .events = (unsigned long)evs };
 	struct portown_wait w = { .size = sizeof(w), .fd = -1,
 		.dev_major = major(devt), .dev_minor = minor(devt) };
-	struct portown_baseline b = { .size = sizeof(b), .fd = -1,
-		.dev_major = major(devt), .dev_minor = minor(devt) };
-	char path[128], buf[64];
 	unsigned int i;
-	int ctl, fd;
 
-	memset(r, 0, sizeof(*r));
-	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
-	if (ctl < 0) {
-		r->info_err = errno;
-		return;
-	}
 	r->info_err = err_of(ioctl(ctl, PORTOWN_IOC_INFO, &info));
 	r->info_owner = info.owner;
 	r->holders_err = err_of(ioctl(ctl, PORTOWN_IOC_HOLDERS, &h));
@@ -186,8 +177,14 @@ static void ask(struct seen *r, dev_t devt, const char *sys, int stream)
 		if (evs[i].type == PORTOWN_EV_OPEN)
 			r->history_who = evs[i].who;
 	r->wait_err = err_of(ioctl(ctl, PORTOWN_IOC_WAIT, &w));
+}
 
-	/* a claim needs a descriptor: through one's own, if one may open the port */
+/* A claim needs a descriptor: through one's own, if one may open the port. */
+static void ask_claim(struct seen *r, int ctl, dev_t devt)
+{
+	struct portown_info info;
+	int fd;
+
 	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	r->open_err = fd < 0 ? errno : 0;
 	memset(&info, 0, sizeof(info));
@@ -202,15 +199,39 @@ static void ask(struct seen *r, dev_t devt, const char *sys, int stream)
 	r->claim_owner = info.owner;
 	if (fd >= 0)
 		close(fd);
+}
+
+/* The first open of the port @sys on the event stream @stream. */
+static void ask_stream(struct seen *r, const char *sys, int stream)
+{
+	struct portown_event ev;
 
 	r->stream_err = -1;
-	while (read(stream, evs, sizeof(evs[0])) == sizeof(evs[0])) {
-		if (evs[0].type == PORTOWN_EV_OPEN && !strcmp(evs[0].name, strrchr(sys, '/') + 1)) {
+	while (read(stream, &ev, sizeof(ev)) == sizeof(ev)) {
+		if (ev.type == PORTOWN_EV_OPEN && !strcmp(ev.name, strrchr(sys, '/') + 1)) {
 			r->stream_err = 0;
-			r->stream_who = evs[0].who;
+			r->stream_who = ev.who;
 			break;
 		}
 	}
+}
+
+static void ask(struct seen *r, dev_t devt, const char *sys, int stream)
+{
+	struct portown_baseline b = { .size = sizeof(b), .fd = -1,
+		.dev_major = major(devt), .dev_minor = minor(devt) };
+	char path[128], buf[64];
+	int ctl;
+
+	memset(r, 0, sizeof(*r));
+	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		r->info_err = errno;
+		return;
+	}
+	ask_by_number(r, ctl, devt);
+	ask_claim(r, ctl, devt);
+	ask_stream(r, sys, stream);
 
 	snprintf(path, sizeof(path), "%s/owner_pid", sys);
 	r->sysfs_owner_err = err_of(read_text(path, buf, sizeof(buf)));
