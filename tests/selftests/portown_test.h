@@ -487,6 +487,39 @@ struct agent {
 	int rep;	/* agent writes one int per command */
 };
 
+/* The agent's 's': set @fd raw at 115200 baud; 0 or an errno. */
+static inline int agent_set_raw(int fd)
+{
+	struct termios t;
+	int r;
+
+	r = tcgetattr(fd, &t) ? errno : 0;
+	if (!r) {
+		cfmakeraw(&t);
+		cfsetspeed(&t, B115200);
+		r = tcsetattr(fd, TCSANOW, &t) ? errno : 0;
+	}
+	return r;
+}
+
+/* The agent's 'h': wait up to 10 s for POLLHUP on @fd; 0 or an errno. */
+static inline int agent_await_hup(int fd)
+{
+	long long end = now_ns() + 10 * 1000000000LL;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r = ETIMEDOUT;
+
+	while (r == ETIMEDOUT && now_ns() < end) {
+		if (poll(&p, 1, 10) < 0)
+			r = errno;
+		else if (p.revents & POLLHUP)
+			r = 0;
+		else if (p.revents)
+			sleep_ms(10);	/* input, say: not what is asked */
+	}
+	return r;
+}
+
 /*
  * Commands: 'o' open the port, 'C' claim it, 'R' release it, 'c' close
  * it, 'x' TIOCEXCL, 's' set it raw at 115200 baud, 'h' wait up to 10 s
@@ -525,32 +558,12 @@ static inline void agent_main(int cmd, int rep, const char *path)
 		case 'x':
 			r = ioctl(fd, TIOCEXCL) ? errno : 0;
 			break;
-		case 's': {
-			struct termios t;
-
-			r = tcgetattr(fd, &t) ? errno : 0;
-			if (!r) {
-				cfmakeraw(&t);
-				cfsetspeed(&t, B115200);
-				r = tcsetattr(fd, TCSANOW, &t) ? errno : 0;
-			}
+		case 's':
+			r = agent_set_raw(fd);
 			break;
-		}
-		case 'h': {
-			long long end = now_ns() + 10 * 1000000000LL;
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-
-			r = ETIMEDOUT;
-			while (r == ETIMEDOUT && now_ns() < end) {
-				if (poll(&p, 1, 10) < 0)
-					r = errno;
-				else if (p.revents & POLLHUP)
-					r = 0;
-				else if (p.revents)
-					sleep_ms(10);	/* input, say: not what is asked */
-			}
+		case 'h':
+			r = agent_await_hup(fd);
 			break;
-		}
 		case 'f':
 			kid = fork();
 			if (!kid) {
