@@ -191,6 +191,75 @@ static void bound_wait(struct arena *a, unsigned int nr, __u64 arg)
 }
 
 /*
+ * The arena: a page with a guard page after it, a 64 KiB buffer, and the
+ * address of a page no longer mapped.  0, or -1.
+ */
+static int map_arena(struct arena *a)
+{
+	a->psz = sysconf(_SC_PAGESIZE);
+	a->buf = mmap(NULL, 2 * a->psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a->big = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a->unmapped = mmap(NULL, a->psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a->buf == MAP_FAILED || a->big == MAP_FAILED || a->unmapped == MAP_FAILED ||
+	    mprotect(a->buf + a->psz, a->psz, PROT_NONE) || munmap(a->unmapped, a->psz))
+		return -1;
+	return 0;
+}
+
+/*
+ * The descriptors a request may name: the test UART with the shim
+ * attached (*@tty), /dev/portown (*@ctl), a pty pair and another UART;
+ * and the device numbers: the test UART's and some others.  0, or -1.
+ */
+static int open_targets(struct arena *a, int *ctl, int *tty)
+{
+	int ld = SHIM_DEFAULT_NUM, master, slave;
+	char name[64];
+	struct stat st;
+
+	*ctl = open("/dev/portown", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	*tty = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (*ctl < 0 || *tty < 0 || ioctl(*tty, TIOCSETD, &ld) ||
+	    open_pty(&master, &slave, name, sizeof(name)) || fstat(*tty, &st))
+		return -1;
+	a->fds[a->nfds++] = *tty;
+	a->fds[a->nfds++] = *ctl;
+	a->fds[a->nfds++] = slave;
+	a->fds[a->nfds++] = master;
+	a->fds[a->nfds++] = open("/dev/ttyS2", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	a->devs[0] = st.st_rdev;
+	a->devs[1] = makedev(4, 66);
+	a->devs[2] = makedev(4, 0);
+	a->devs[3] = makedev(5, 0);
+	a->devs[4] = makedev(136, 0);
+	a->devs[5] = makedev(4095, 1048575);
+	return 0;
+}
+
+/*
+ * One request with a random number, direction, size and argument, to
+ * /dev/portown or the tty; true when it was accepted.
+ */
+static bool fuzz_call(struct arena *a, int ctl, int tty)
+{
+	unsigned int nr = rnd(12), dir = rnd(4), size = rnd(4) ? 0 : rnd(1 << 14);
+	int target = rnd(2) ? ctl : tty;
+	__u64 arg;
+	size_t room;
+
+	if (rnd(10) < 7) {
+		/* a structure in the writable arena, maybe at its end */
+		room = rnd(2) ? 256 : 1 + rnd(255);
+		arg = (uintptr_t)(rnd(4) ? a->big : a->buf + a->psz - room);
+		fill(a, nr, (void *)(uintptr_t)arg, room);
+	} else {
+		arg = any_pointer(a);
+	}
+	bound_wait(a, nr, arg);
+	return !ioctl(target, _IOC(dir, PORTOWN_IOC_MAGIC, nr, size), (unsigned long)arg);
+}
+
+/*
  * The fuzzing itself, in a child whose descriptor table holds only its
  * own descriptors (standard ones on /dev/null): a random descriptor
  * number is one of them or none, never a port another process holds.
@@ -199,9 +268,7 @@ static void fuzz_child(int rep, unsigned long calls, long long secs)
 {
 	struct fuzz_result r = { 0 };
 	struct arena a = { 0 };
-	int ctl, tty, null, ld = SHIM_DEFAULT_NUM, master, slave;
-	char name[64];
-	struct stat st;
+	int ctl, tty, null, ld;
 	unsigned long i;
 	long long t0;
 
@@ -211,49 +278,16 @@ static void fuzz_child(int rep, unsigned long calls, long long secs)
 		_exit(1);
 	rep = 10;
 	r.setup = 1;
-	a.psz = sysconf(_SC_PAGESIZE);
-	a.buf = mmap(NULL, 2 * a.psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	a.big = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	a.unmapped = mmap(NULL, a.psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a.buf == MAP_FAILED || a.big == MAP_FAILED || a.unmapped == MAP_FAILED ||
-	    mprotect(a.buf + a.psz, a.psz, PROT_NONE) || munmap(a.unmapped, a.psz))
+	if (map_arena(&a))
 		goto out;
 	r.setup = 2;
-	ctl = open("/dev/portown", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	tty = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (ctl < 0 || tty < 0 || ioctl(tty, TIOCSETD, &ld) ||
-	    open_pty(&master, &slave, name, sizeof(name)) || fstat(tty, &st))
+	if (open_targets(&a, &ctl, &tty))
 		goto out;
-	a.fds[a.nfds++] = tty;
-	a.fds[a.nfds++] = ctl;
-	a.fds[a.nfds++] = slave;
-	a.fds[a.nfds++] = master;
-	a.fds[a.nfds++] = open("/dev/ttyS2", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	a.devs[0] = st.st_rdev;
-	a.devs[1] = makedev(4, 66);
-	a.devs[2] = makedev(4, 0);
-	a.devs[3] = makedev(5, 0);
-	a.devs[4] = makedev(136, 0);
-	a.devs[5] = makedev(4095, 1048575);
 	r.setup = 0;
 
 	t0 = now_ns();
 	for (i = 0; !calls || i < calls; i++) {
-		unsigned int nr = rnd(12), dir = rnd(4), size = rnd(4) ? 0 : rnd(1 << 14);
-		int target = rnd(2) ? ctl : tty;
-		__u64 arg;
-		size_t room;
-
-		if (rnd(10) < 7) {
-			/* a structure in the writable arena, maybe at its end */
-			room = rnd(2) ? 256 : 1 + rnd(255);
-			arg = (uintptr_t)(rnd(4) ? a.big : a.buf + a.psz - room);
-			fill(&a, nr, (void *)(uintptr_t)arg, room);
-		} else {
-			arg = any_pointer(&a);
-		}
-		bound_wait(&a, nr, arg);
-		if (!ioctl(target, _IOC(dir, PORTOWN_IOC_MAGIC, nr, size), (unsigned long)arg))
+		if (fuzz_call(&a, ctl, tty))
 			r.accepted++;
 		if (!(i % 1000)) {
 			odd_reads(&a, ctl);

@@ -647,24 +647,6 @@ TEST(unload_after_hangup_with_the_shim_attached)
 	close(dead);
 }
 
-/* Is the discipline @name registered (/proc/tty/ldiscs)? */
-static bool ldisc_registered(const char *name)
-{
-	char line[128], n[64];
-	bool found = false;
-	FILE *f;
-	int v;
-
-	f = fopen("/proc/tty/ldiscs", "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %d", n, &v) == 2 && !strcmp(n, name))
-			found = true;
-	fclose(f);
-	return found;
-}
-
 /*
  * The shim attached: each attachment holds a reference on the module, so
  * an unload is refused and the port goes on working through the shim.
@@ -707,7 +689,7 @@ TEST(unload_after_last_close_with_the_shim_attached)
 	ASSERT_GE(kept, 0);
 	/* the last close let go of the module: it unloads, all of it */
 	ASSERT_EQ(0, unload_portown()) TH_LOG("the shim's last close left the module pinned");
-	EXPECT_FALSE(ldisc_registered("portown"));
+	EXPECT_FALSE(ldisc_listed("portown", 0, NULL));
 	EXPECT_FALSE(exists("/dev/portown"));
 	EXPECT_FALSE(exists("/sys/class/portown"));
 

@@ -399,14 +399,11 @@ TEST_F_TIMEOUT(harm, results_say_how_many_were_written, 600)
 		ASSERT_GE(fds[i], 0) TH_LOG("open %d: %s", i, strerror(errno));
 	}
 
-	memset(&h, 0, sizeof(h));
-	h.size = sizeof(h);
-	h.fd = -1;
-	h.dev_major = major(self->devt);
-	h.dev_minor = minor(self->devt);
-	h.count = MANY + 100;
-	h.entry_size = sizeof(*ids);
-	h.holders = (unsigned long)ids;
+	h = (struct portown_holders){
+		.size = sizeof(h), .fd = -1,
+		.dev_major = major(self->devt), .dev_minor = minor(self->devt),
+		.entry_size = sizeof(*ids), .holders = (unsigned long)ids,
+	};
 	/*
 	 * So many opens at once may overflow the tap's ring on a slow kernel
 	 * (tap_missed); the reconciler then finds the rest within seconds.
@@ -431,21 +428,18 @@ TEST_F_TIMEOUT(harm, results_say_how_many_were_written, 600)
 	EXPECT_EQ(MANY, h.count);
 	EXPECT_EQ(10, h.written);
 
-	memset(&hist, 0, sizeof(hist));
-	hist.size = sizeof(hist);
-	hist.fd = fds[0];
-	hist.count = 4;
-	hist.entry_size = sizeof(evs[0]);
-	hist.events = (unsigned long)evs;
+	hist = (struct portown_history){
+		.size = sizeof(hist), .fd = fds[0], .count = 4,
+		.entry_size = sizeof(evs[0]), .events = (unsigned long)evs,
+	};
 	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_HISTORY, &hist));
 	EXPECT_EQ(32, hist.count);
 	EXPECT_EQ(4, hist.written);
 
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
-	l.count = 1;
-	l.entry_size = sizeof(ports[0]);
-	l.ports = (unsigned long)ports;
+	l = (struct portown_list){
+		.size = sizeof(l), .count = 1,
+		.entry_size = sizeof(ports[0]), .ports = (unsigned long)ports,
+	};
 	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_LIST, &l));
 	EXPECT_LE(1, l.count);
 	EXPECT_EQ(1, l.written);

@@ -35,28 +35,6 @@ static const char *shim_name(void)
 		"portown" : "portown-canary";
 }
 
-/* Is @num in /proc/tty/ldiscs?  Copies its name into @name (64 bytes). */
-static bool ldisc_listed(int num, char *name)
-{
-	char line[128], n[64];
-	bool found = false;
-	FILE *f;
-	int v;
-
-	f = fopen("/proc/tty/ldiscs", "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %d", n, &v) == 2 && v == num) {
-			if (name)
-				snprintf(name, 64, "%s", n);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 static bool is_chardev(const char *path, mode_t *perm)
 {
 	struct stat st;
@@ -111,7 +89,7 @@ static void expect_nothing_left(struct __test_metadata *_metadata, int num)
 	EXPECT_FALSE(module_loaded("portown"));
 	EXPECT_FALSE(exists("/dev/portown"));
 	EXPECT_FALSE(exists("/sys/class/portown"));
-	if (ldisc_listed(num, name))
+	if (ldisc_listed(NULL, num, name))
 		EXPECT_STRNE("portown", name);
 }
 
@@ -146,7 +124,7 @@ TEST_F(module, load_unload_20_times)
 	for (i = 0; i < 20; i++) {
 		ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load %d: %s", i, strerror(errno));
 
-		ASSERT_TRUE(ldisc_listed(SHIM_DEFAULT_NUM, name));
+		ASSERT_TRUE(ldisc_listed(NULL, SHIM_DEFAULT_NUM, name));
 		ASSERT_STREQ(shim_name(), name);
 		ASSERT_TRUE(is_chardev("/dev/portown", &perm));
 		ASSERT_EQ((mode_t)0666, perm);
@@ -154,7 +132,7 @@ TEST_F(module, load_unload_20_times)
 
 		ASSERT_EQ(0, unload("portown")) TH_LOG("unload %d: %s", i, strerror(errno));
 
-		ASSERT_FALSE(ldisc_listed(SHIM_DEFAULT_NUM, NULL));
+		ASSERT_FALSE(ldisc_listed(NULL, SHIM_DEFAULT_NUM, NULL));
 		ASSERT_FALSE(exists("/dev/portown"));
 		ASSERT_FALSE(exists("/sys/class/portown"));
 	}
@@ -167,17 +145,17 @@ TEST_F(module, custom_ldisc_number)
 
 	/* the highest free number other than the default */
 	for (num = 30; num > 0; num--)
-		if (num != SHIM_DEFAULT_NUM && !ldisc_listed(num, NULL))
+		if (num != SHIM_DEFAULT_NUM && !ldisc_listed(NULL, num, NULL))
 			break;
 	ASSERT_GT(num, 0);
 
 	snprintf(params, sizeof(params), "ldisc=%d", num);
 	ASSERT_EQ(0, load(portown_ko(), params)) TH_LOG("%s: %s", params, strerror(errno));
-	ASSERT_TRUE(ldisc_listed(num, name));
+	ASSERT_TRUE(ldisc_listed(NULL, num, name));
 	EXPECT_STREQ("portown", name);
-	EXPECT_FALSE(ldisc_listed(SHIM_DEFAULT_NUM, NULL));
+	EXPECT_FALSE(ldisc_listed(NULL, SHIM_DEFAULT_NUM, NULL));
 	ASSERT_EQ(0, unload("portown"));
-	EXPECT_FALSE(ldisc_listed(num, NULL));
+	EXPECT_FALSE(ldisc_listed(NULL, num, NULL));
 }
 
 TEST_F(module, refuses_number_taken_by_another_ldisc)
@@ -188,7 +166,7 @@ TEST_F(module, refuses_number_taken_by_another_ldisc)
 	if (access(helper_ko(), R_OK))
 		SKIP(return, "no helper module at %s", helper_ko());
 	ASSERT_EQ(0, load(helper_ko(), "ldisc=29")) TH_LOG("helper: %s", strerror(errno));
-	ASSERT_TRUE(ldisc_listed(SHIM_DEFAULT_NUM, name));
+	ASSERT_TRUE(ldisc_listed(NULL, SHIM_DEFAULT_NUM, name));
 	ASSERT_STREQ("po_test_hold", name);
 
 	kmsg = kmsg_open_at_end();
@@ -200,7 +178,7 @@ TEST_F(module, refuses_number_taken_by_another_ldisc)
 	close(kmsg);
 
 	/* the other discipline is untouched, and nothing of portown is left */
-	ASSERT_TRUE(ldisc_listed(SHIM_DEFAULT_NUM, name));
+	ASSERT_TRUE(ldisc_listed(NULL, SHIM_DEFAULT_NUM, name));
 	EXPECT_STREQ("po_test_hold", name);
 	expect_nothing_left(_metadata, SHIM_DEFAULT_NUM);
 	EXPECT_EQ(0, unload("portown_test_helper"));
@@ -216,7 +194,7 @@ TEST_F(module, refuses_n_tty_number)
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_TRUE(kmsg_contains(kmsg, "line discipline 0 is already registered as \"n_tty\""));
 	close(kmsg);
-	ASSERT_TRUE(ldisc_listed(0, name));
+	ASSERT_TRUE(ldisc_listed(NULL, 0, name));
 	EXPECT_STREQ("n_tty", name);
 	expect_nothing_left(_metadata, 0);
 }

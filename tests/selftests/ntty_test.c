@@ -162,6 +162,17 @@ static void type(struct __test_metadata *_metadata, struct _test_data_ldisc *sel
 	ASSERT_EQ(0, tcdrain(self->tty));	/* it has left the UART */
 }
 
+/* The tty @fd becomes readable within 10 s, and a read returns just @want. */
+static void expect_read(struct __test_metadata *_metadata, int fd, const char *want)
+{
+	ssize_t n = strlen(want);
+	char buf[64] = "";
+
+	ASSERT_TRUE(readable(fd, 10000));
+	ASSERT_EQ(n, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, want, n));
+}
+
 /*
  * How long input that should not be readable is given to become so: on
  * the UART it has to come back through QEMU and the host first.
@@ -173,20 +184,15 @@ static int settle_ms(bool uart)
 
 TEST_F_TIMEOUT(ldisc, canonical_read_waits_for_the_line, CASE_TIMEOUT)
 {
-	char buf[64] = "";
-
 	set_mode(_metadata, self->tty, true, false, 1, 0);
 	type(_metadata, self, "ab");
 	EXPECT_FALSE(readable(self->tty, settle_ms(variant->uart)));
 	type(_metadata, self, "c\n");
-	ASSERT_TRUE(readable(self->tty, 10000));
-	ASSERT_EQ(4, read(self->tty, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "abc\n", 4));
+	expect_read(_metadata, self->tty, "abc\n");
 }
 
 TEST_F_TIMEOUT(ldisc, canonical_line_editing, CASE_TIMEOUT)
 {
-	char buf[64] = "";
 	struct termios t;
 	char in[16];
 
@@ -195,9 +201,7 @@ TEST_F_TIMEOUT(ldisc, canonical_line_editing, CASE_TIMEOUT)
 	/* erase one character, kill the line, then a new line */
 	snprintf(in, sizeof(in), "ab%cc%cxy\n", t.c_cc[VERASE], t.c_cc[VKILL]);
 	type(_metadata, self, in);
-	ASSERT_TRUE(readable(self->tty, 10000));
-	ASSERT_EQ(3, read(self->tty, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "xy\n", 3));
+	expect_read(_metadata, self->tty, "xy\n");
 }
 
 /*
@@ -247,17 +251,13 @@ TEST_F_TIMEOUT(ldisc, echo_with_output_processing, CASE_TIMEOUT)
 
 TEST_F_TIMEOUT(ldisc, raw_vmin_gates_poll_and_read, CASE_TIMEOUT)
 {
-	char buf[64] = "";
-
 	set_mode(_metadata, self->tty, false, false, 3, 0);
 	type(_metadata, self, "xy");
 	/* both bytes are in, one short of VMIN */
 	ASSERT_TRUE(await_input(self->tty, 2, 10000));
 	EXPECT_FALSE(readable(self->tty, 200));
 	type(_metadata, self, "z");
-	ASSERT_TRUE(readable(self->tty, 10000));
-	ASSERT_EQ(3, read(self->tty, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "xyz", 3));
+	expect_read(_metadata, self->tty, "xyz");
 }
 
 TEST_F_TIMEOUT(ldisc, raw_vtime_times_out, CASE_TIMEOUT)

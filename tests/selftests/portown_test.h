@@ -102,6 +102,33 @@ static inline int unload_portown(void)
 }
 
 /*
+ * Is a line discipline listed in /proc/tty/ldiscs under the name @want,
+ * or, when @want is NULL, under the number @num?  Copies the name of the
+ * one found into @name (64 bytes) unless @name is NULL.
+ */
+static inline bool ldisc_listed(const char *want, int num, char *name)
+{
+	char line[128], n[64];
+	bool found = false;
+	FILE *f;
+	int v;
+
+	f = fopen("/proc/tty/ldiscs", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %d", n, &v) != 2 ||
+		    (want ? strcmp(n, want) : v != num))
+			continue;
+		if (name)
+			snprintf(name, 64, "%s", n);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
  * Open a pty pair: the master in *@master, the slave (O_NOCTTY) in
  * *@slave, its path in @name.  0, or -1 with errno set.
  */
@@ -460,6 +487,39 @@ struct agent {
 	int rep;	/* agent writes one int per command */
 };
 
+/* The agent's 's': set @fd raw at 115200 baud; 0 or an errno. */
+static inline int agent_set_raw(int fd)
+{
+	struct termios t;
+	int r;
+
+	r = tcgetattr(fd, &t) ? errno : 0;
+	if (!r) {
+		cfmakeraw(&t);
+		cfsetspeed(&t, B115200);
+		r = tcsetattr(fd, TCSANOW, &t) ? errno : 0;
+	}
+	return r;
+}
+
+/* The agent's 'h': wait up to 10 s for POLLHUP on @fd; 0 or an errno. */
+static inline int agent_await_hup(int fd)
+{
+	long long end = now_ns() + 10 * 1000000000LL;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r = ETIMEDOUT;
+
+	while (r == ETIMEDOUT && now_ns() < end) {
+		if (poll(&p, 1, 10) < 0)
+			r = errno;
+		else if (p.revents & POLLHUP)
+			r = 0;
+		else if (p.revents)
+			sleep_ms(10);	/* input, say: not what is asked */
+	}
+	return r;
+}
+
 /*
  * Commands: 'o' open the port, 'C' claim it, 'R' release it, 'c' close
  * it, 'x' TIOCEXCL, 's' set it raw at 115200 baud, 'h' wait up to 10 s
@@ -498,32 +558,12 @@ static inline void agent_main(int cmd, int rep, const char *path)
 		case 'x':
 			r = ioctl(fd, TIOCEXCL) ? errno : 0;
 			break;
-		case 's': {
-			struct termios t;
-
-			r = tcgetattr(fd, &t) ? errno : 0;
-			if (!r) {
-				cfmakeraw(&t);
-				cfsetspeed(&t, B115200);
-				r = tcsetattr(fd, TCSANOW, &t) ? errno : 0;
-			}
+		case 's':
+			r = agent_set_raw(fd);
 			break;
-		}
-		case 'h': {
-			long long end = now_ns() + 10 * 1000000000LL;
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-
-			r = ETIMEDOUT;
-			while (r == ETIMEDOUT && now_ns() < end) {
-				if (poll(&p, 1, 10) < 0)
-					r = errno;
-				else if (p.revents & POLLHUP)
-					r = 0;
-				else if (p.revents)
-					sleep_ms(10);	/* input, say: not what is asked */
-			}
+		case 'h':
+			r = agent_await_hup(fd);
 			break;
-		}
 		case 'f':
 			kid = fork();
 			if (!kid) {

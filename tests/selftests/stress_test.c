@@ -248,12 +248,13 @@ static bool quiet_op(enum op op)
 	}
 }
 
-static void one_op(struct worker *w)
+/*
+ * Announce an operation that is not quiet first, then look: the reloader
+ * sets quiet, then waits for busy to drop.  While it is quiet, an open or
+ * a close is done instead.  Returns the operation to do.
+ */
+static enum op announce(enum op op)
 {
-	enum op op = rnd(OP_COUNT);
-	int fd = any_fd(w), ld;
-
-	/* announce a forbidden operation first, then look: the reloader sets, then waits */
 	if (!quiet_op(op)) {
 		__atomic_add_fetch(&sh->busy, 1, __ATOMIC_SEQ_CST);
 		if (flag(&sh->quiet)) {
@@ -261,7 +262,20 @@ static void one_op(struct worker *w)
 			op = rnd(2) ? OP_CLOSE : OP_OPEN;
 		}
 	}
+	return op;
+}
 
+static void set_ldisc(int fd, int ld)
+{
+	ioctl(fd, TIOCSETD, &ld);
+}
+
+/*
+ * Do @op with the worker's descriptor @fd; false for an unknown one.
+ * One short case an operation: long, but flat, so it stays one switch.
+ */
+static bool do_op(struct worker *w, int fd, enum op op)
+{
 	switch (op) {
 	case OP_OPEN:
 		keep(w, open(ports[rnd(PORTS)], O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
@@ -290,12 +304,10 @@ static void one_op(struct worker *w)
 			ioctl(fd, TIOCVHANGUP);
 		break;
 	case OP_SHIM:
-		ld = SHIM_DEFAULT_NUM;
-		ioctl(fd, TIOCSETD, &ld);
+		set_ldisc(fd, SHIM_DEFAULT_NUM);
 		break;
 	case OP_N_TTY:
-		ld = N_TTY;
-		ioctl(fd, TIOCSETD, &ld);
+		set_ldisc(fd, N_TTY);
 		break;
 	case OP_PASS:
 		pass(w);
@@ -314,8 +326,19 @@ static void one_op(struct worker *w)
 		query(fd);
 		break;
 	default:
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void one_op(struct worker *w)
+{
+	enum op op = rnd(OP_COUNT);
+	int fd = any_fd(w);
+
+	op = announce(op);
+	if (!do_op(w, fd, op))
+		return;
 	if (!quiet_op(op))
 		__atomic_sub_fetch(&sh->busy, 1, __ATOMIC_SEQ_CST);
 	count(op);

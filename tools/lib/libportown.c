@@ -7,9 +7,11 @@
  * port never opens it.  See libportown.h for the interface.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -495,14 +497,29 @@ int portown_set_baseline(const char *port, int fd, struct portown_baseline *b)
 	return baseline_req(PORTOWN_IOC_SET_BASELINE, port, fd, b);
 }
 
-int portown_holders(const char *port, struct portown_ident **holders,
-		    size_t *count)
+/*
+ * The history request is laid out as the holders request, so that one
+ * helper, port_list(), makes either.
+ */
+#define SAME_OFFSET(a, b) \
+	(offsetof(struct portown_history, a) == offsetof(struct portown_holders, b))
+static_assert(sizeof(struct portown_history) == sizeof(struct portown_holders) &&
+	      SAME_OFFSET(count, count) && SAME_OFFSET(entry_size, entry_size) &&
+	      SAME_OFFSET(events, holders) && SAME_OFFSET(written, written),
+	      "struct portown_history must match struct portown_holders");
+
+/*
+ * A list about @port whose entries are @size bytes: its holders
+ * (PORTOWN_IOC_HOLDERS) or its history (PORTOWN_IOC_HISTORY).
+ */
+static int port_list(unsigned long req, const char *port, size_t size,
+		     void **out, size_t *nr)
 {
 	char name[PORTOWN_NAME_LEN];
 	struct portown_holders h;
 	unsigned int major, minor;
 
-	if (!holders || !count) {
+	if (!out || !nr) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -513,32 +530,22 @@ int portown_holders(const char *port, struct portown_ident **holders,
 	h.fd = -1;
 	h.dev_major = major;
 	h.dev_minor = minor;
-	h.entry_size = sizeof(**holders);
-	return fetch(PORTOWN_IOC_HOLDERS, &h, &h.count, &h.holders, &h.written,
-		     sizeof(**holders), (void **)holders, count);
+	h.entry_size = size;
+	return fetch(req, &h, &h.count, &h.holders, &h.written, size, out, nr);
+}
+
+int portown_holders(const char *port, struct portown_ident **holders,
+		    size_t *count)
+{
+	return port_list(PORTOWN_IOC_HOLDERS, port, sizeof(**holders),
+			 (void **)holders, count);
 }
 
 int portown_history(const char *port, struct portown_event **events,
 		    size_t *count)
 {
-	char name[PORTOWN_NAME_LEN];
-	struct portown_history h;
-	unsigned int major, minor;
-
-	if (!events || !count) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (resolve(port, &major, &minor, name))
-		return -1;
-	memset(&h, 0, sizeof(h));
-	h.size = sizeof(h);
-	h.fd = -1;
-	h.dev_major = major;
-	h.dev_minor = minor;
-	h.entry_size = sizeof(**events);
-	return fetch(PORTOWN_IOC_HISTORY, &h, &h.count, &h.events, &h.written,
-		     sizeof(**events), (void **)events, count);
+	return port_list(PORTOWN_IOC_HISTORY, port, sizeof(**events),
+			 (void **)events, count);
 }
 
 int portown_list(struct portown_list_entry **ports, size_t *count)

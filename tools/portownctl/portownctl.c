@@ -142,6 +142,33 @@ static int need_portown(const char *port)
 	return EXIT_USAGE;
 }
 
+/* Check that /dev/portown answers and read @port's state; 0 or the exit code. */
+static int need_info(const char *port, struct portown_info *info)
+{
+	int rc;
+
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (portown_info(port, info))
+		return fail(port, errno);
+	return 0;
+}
+
+/*
+ * The result @rc of a list request about @port: a port portown has not
+ * seen (ENODEV) has an empty list.  Returns 0 or the exit code.
+ */
+static int list_result(const char *port, int rc, size_t *nr)
+{
+	if (!rc)
+		return 0;
+	if (errno != ENODEV)
+		return fail(port, errno);
+	*nr = 0;
+	return 0;
+}
+
 static bool nobody(const struct portown_ident *id)
 {
 	return id->pid == 0 && id->uid == NOBODY_UID && !(id->flags & PORTOWN_ID_HIDDEN);
@@ -481,12 +508,80 @@ static void print_rows(const struct row *rows, size_t nr)
 	}
 }
 
+/* Add a row for each port portown tracks that is not in @rows yet. */
+static struct row *add_tracked(struct row *rows, size_t *cap, size_t *nr,
+			       const struct portown_list_entry *tracked,
+			       size_t ntracked)
+{
+	size_t i, j;
+
+	for (i = 0; i < ntracked; i++) {
+		for (j = 0; j < *nr; j++)
+			if (rows[j].major == tracked[i].dev_major &&
+			    rows[j].minor == tracked[i].dev_minor)
+				break;
+		if (j == *nr)
+			rows = add_row(rows, cap, nr, tracked[i].name,
+				       tracked[i].dev_major,
+				       tracked[i].dev_minor);
+	}
+	return rows;
+}
+
+/*
+ * Read the state of each row's port from portown; one it has not seen
+ * and that has no driver is closed.  A port that cannot be read is
+ * reported and left out, and *@first_rc set to the exit code for the
+ * first of them.  Returns the number of rows kept.
+ */
+static size_t read_rows(struct row *rows, size_t nr, int *first_rc)
+{
+	struct portown_info *info;
+	size_t i, j;
+	int err;
+
+	for (i = 0, j = 0; i < nr; i++) {
+		info = &rows[i].info;
+		if (portown_info_dev(rows[i].major, rows[i].minor, info)) {
+			err = errno;
+			if (err != ENODEV && err != ENOENT) {
+				/* report it and leave the port out */
+				msg(rows[i].name, "%s", describe(err));
+				if (!*first_rc)
+					*first_rc = exit_for(err);
+				continue;
+			}
+			/* not seen by portown and no driver: closed */
+			memset(info, 0, sizeof(*info));
+			info->dev_major = rows[i].major;
+			info->dev_minor = rows[i].minor;
+			info->owner.uid = NOBODY_UID;
+		}
+		if (!info->name[0])
+			memcpy(info->name, rows[i].name, sizeof(info->name));
+		rows[j++] = rows[i];
+	}
+	return j;
+}
+
+static void print_rows_json(const struct row *rows, size_t nr)
+{
+	size_t i;
+
+	putchar('[');
+	for (i = 0; i < nr; i++) {
+		fputs(i ? ",{" : "{", stdout);
+		json_port(&rows[i].info);
+		putchar('}');
+	}
+	puts("]");
+}
+
 static int cmd_list(const char *port, char **argv, const struct opts *o)
 {
 	struct portown_list_entry *tracked;
 	struct range *ranges = NULL;
-	size_t nranges, ntracked, cap = 0, nr = 0, i, j;
-	struct portown_info *info;
+	size_t nranges, ntracked, cap = 0, nr = 0;
 	struct row *rows;
 	int rc, first_rc = 0;
 
@@ -502,110 +597,68 @@ static int cmd_list(const char *port, char **argv, const struct opts *o)
 		msg(NULL, "%s: %s; listing tracked ports only", TTY_DRIVERS,
 		    strerror(errno));
 	rows = sysfs_rows(ranges, nranges, &cap, &nr);
-	for (i = 0; i < ntracked; i++) {
-		for (j = 0; j < nr; j++)
-			if (rows[j].major == tracked[i].dev_major &&
-			    rows[j].minor == tracked[i].dev_minor)
-				break;
-		if (j == nr)
-			rows = add_row(rows, &cap, &nr, tracked[i].name,
-				       tracked[i].dev_major,
-				       tracked[i].dev_minor);
-	}
+	rows = add_tracked(rows, &cap, &nr, tracked, ntracked);
 	free(tracked);
 	free(ranges);
 
-	for (i = 0, j = 0; i < nr; i++) {
-		info = &rows[i].info;
-		if (portown_info_dev(rows[i].major, rows[i].minor, info)) {
-			rc = errno;
-			if (rc != ENODEV && rc != ENOENT) {
-				/* report it and leave the port out */
-				msg(rows[i].name, "%s", describe(rc));
-				if (!first_rc)
-					first_rc = exit_for(rc);
-				continue;
-			}
-			/* not seen by portown and no driver: closed */
-			memset(info, 0, sizeof(*info));
-			info->dev_major = rows[i].major;
-			info->dev_minor = rows[i].minor;
-			info->owner.uid = NOBODY_UID;
-		}
-		if (!info->name[0])
-			memcpy(info->name, rows[i].name, sizeof(info->name));
-		rows[j++] = rows[i];
-	}
-	nr = j;
+	nr = read_rows(rows, nr, &first_rc);
 	if (nr)
 		qsort(rows, nr, sizeof(*rows), row_cmp);
-
-	if (json) {
-		putchar('[');
-		for (i = 0; i < nr; i++) {
-			fputs(i ? ",{" : "{", stdout);
-			json_port(&rows[i].info);
-			putchar('}');
-		}
-		puts("]");
-	} else {
+	if (json)
+		print_rows_json(rows, nr);
+	else
 		print_rows(rows, nr);
-	}
 	free(rows);
 	return done(first_rc);
 }
 
 /* who */
 
-static int cmd_who(const char *port, char **argv, const struct opts *o)
+static void print_who_json(const struct portown_info *info,
+			   const struct portown_ident *h, size_t nr)
 {
-	struct portown_ident *h = NULL;
-	struct portown_info info;
-	char text[PORTOWN_MSG_LEN], flags[64], since[32], pid[16], uid[16];
-	char comm[PORTOWN_COMM_LEN + 1];
+	size_t i;
+
+	putchar('{');
+	json_port(info);
+	fputs(",\"holders\":[", stdout);
+	for (i = 0; i < nr; i++) {
+		if (i)
+			putchar(',');
+		json_ident(&h[i], true);
+	}
+	puts("]}");
+}
+
+/* The port's state, owner, device number and counters. */
+static void print_who_port(const struct portown_info *info)
+{
 	unsigned long long v[ARRAY_SIZE(counter_names)];
-	size_t nr = 0, i;
-	int rc, w = 5, n;
+	char text[PORTOWN_MSG_LEN];
+	size_t i;
 
-	(void)argv;
-	(void)o;
-	rc = need_portown(port);
-	if (rc)
-		return rc;
-	if (portown_info(port, &info))
-		return fail(port, errno);
-	if (portown_holders(port, &h, &nr)) {
-		if (errno != ENODEV)
-			return fail(port, errno);
-		nr = 0;
-	}
-
-	if (json) {
-		putchar('{');
-		json_port(&info);
-		fputs(",\"holders\":[", stdout);
-		for (i = 0; i < nr; i++) {
-			if (i)
-				putchar(',');
-			json_ident(&h[i], true);
-		}
-		puts("]}");
-		free(h);
-		return done(0);
-	}
-
-	printf("%s: %s", info.name, portown_state_name(info.state));
-	if (!nobody(&info.owner)) {
-		portown_format_ident(text, sizeof(text), &info.owner);
-		printf(info.state == PORTOWN_STATE_CLAIMED ? " by %s" :
+	printf("%s: %s", info->name, portown_state_name(info->state));
+	if (!nobody(&info->owner)) {
+		portown_format_ident(text, sizeof(text), &info->owner);
+		printf(info->state == PORTOWN_STATE_CLAIMED ? " by %s" :
 		       ", held by %s", text);
 	}
-	printf("\n  dev %u:%u, %u holder%s", info.dev_major, info.dev_minor,
-	       info.nr_holders, info.nr_holders == 1 ? "" : "s");
-	counters(&info.counters, v);
+	printf("\n  dev %u:%u, %u holder%s", info->dev_major, info->dev_minor,
+	       info->nr_holders, info->nr_holders == 1 ? "" : "s");
+	counters(&info->counters, v);
 	for (i = 0; i < ARRAY_SIZE(counter_names); i++)
 		printf("%s %s %llu", i ? "," : ";", counter_names[i], v[i]);
 	putchar('\n');
+}
+
+/* A table of the holders, when there are any. */
+static void print_holders(const struct portown_ident *h, size_t nr)
+{
+	char flags[64], since[32], pid[16], uid[16];
+	char comm[PORTOWN_COMM_LEN + 1];
+	int w = 5, n;
+	size_t i;
+
 	for (i = 0; i < nr; i++) {
 		n = portown_format_time(NULL, 0, h[i].since_ns);
 		w = n > w ? n : w;
@@ -620,6 +673,29 @@ static int cmd_who(const char *port, char **argv, const struct opts *o)
 		snprintf(uid, sizeof(uid), h[i].uid != NOBODY_UID ? "%u" : "-", h[i].uid);
 		printf("  %7s %6s %-*s %-24s %s\n", pid, uid, w,
 		       since, flags, ident_comm(comm, &h[i]));
+	}
+}
+
+static int cmd_who(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_ident *h = NULL;
+	struct portown_info info;
+	size_t nr = 0;
+	int rc;
+
+	(void)argv;
+	(void)o;
+	rc = need_info(port, &info);
+	if (!rc)
+		rc = list_result(port, portown_holders(port, &h, &nr), &nr);
+	if (rc)
+		return rc;
+
+	if (json) {
+		print_who_json(&info, h, nr);
+	} else {
+		print_who_port(&info);
+		print_holders(h, nr);
 	}
 	free(h);
 	return done(0);
@@ -654,47 +730,33 @@ static int exec_failed(const char *cmd)
 	return err == ENOENT ? 127 : 126;
 }
 
-/* Run @argv with the claimed port open; return its exit status. */
-static int run(char **argv, bool in_place)
+/*
+ * Block @sigs and have forward() pass them to the command; @saved and @old
+ * get what was there before.
+ */
+static void forward_signals(const int *sigs, size_t n, struct sigaction *saved,
+			    sigset_t *old)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
-	struct sigaction sa, saved[4];
-	sigset_t block, old;
-	int status;
-	pid_t pid;
+	struct sigaction sa;
+	sigset_t block;
 	size_t i;
-
-	fflush(stdout);
-	if (in_place) {
-		execvp(argv[0], argv);
-		return exec_failed(argv[0]);
-	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&block);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < n; i++)
 		sigaddset(&block, sigs[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	for (i = 0; i < 4; i++)
+	sigprocmask(SIG_BLOCK, &block, old);
+	for (i = 0; i < n; i++)
 		sigaction(sigs[i], &sa, &saved[i]);
+}
 
-	pid = fork();
-	if (pid == 0) {
-		for (i = 0; i < 4; i++)
-			sigaction(sigs[i], &saved[i], NULL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		execvp(argv[0], argv);
-		_exit(exec_failed(argv[0]));
-	}
-	if (pid < 0) {
-		msg(NULL, "fork: %s", strerror(errno));
-		return EXIT_USAGE;
-	}
-	child = pid;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+/* Wait for the command @pid to end; return its exit status. */
+static int wait_child(pid_t pid)
+{
+	int status;
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
@@ -709,31 +771,79 @@ static int run(char **argv, bool in_place)
 	return EXIT_USAGE;
 }
 
-static int cmd_claim(const char *port, char **argv, const struct opts *o)
+/* Run @argv with the claimed port open; return its exit status. */
+static int run(char **argv, bool in_place)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	struct sigaction saved[ARRAY_SIZE(sigs)];
+	sigset_t old;
+	pid_t pid;
+	size_t i;
+
+	fflush(stdout);
+	if (in_place) {
+		execvp(argv[0], argv);
+		return exec_failed(argv[0]);
+	}
+
+	forward_signals(sigs, ARRAY_SIZE(sigs), saved, &old);
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &saved[i], NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(argv[0], argv);
+		_exit(exec_failed(argv[0]));
+	}
+	if (pid < 0) {
+		msg(NULL, "fork: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	child = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return wait_child(pid);
+}
+
+/*
+ * Report that @port could not be claimed (@err, with @why from portown),
+ * in JSON too when it is busy; return the exit code.
+ */
+static int refused(const struct portown_conflict *why, int err, bool timed_out)
+{
+	if (json && err == EBUSY) {
+		printf("{\"port\":");
+		json_str(why->name, PORTOWN_NAME_LEN);
+		printf(",\"dev\":\"%u:%u\",\"state\":\"%s\",\"owner\":",
+		       why->dev_major, why->dev_minor,
+		       portown_state_name(why->state));
+		json_ident(&why->owner, false);
+		putchar(',');
+		json_key("message", why->message, PORTOWN_MSG_LEN);
+		puts("}");
+		done(0);
+	}
+	msg(NULL, "%s", why->message);
+	return timed_out ? EXIT_TIMEOUT : exit_for(err);
+}
+
+/*
+ * Claim @port, with --wait waiting for it while it is busy.  Returns 0 with
+ * the descriptor, still O_NONBLOCK, in *@fd; or the exit code.
+ */
+static int claim_port(const char *port, const struct opts *o, int *fd)
 {
 	const struct timespec backoff = { 0, 100 * 1000 * 1000 };
 	long long deadline = now_ms() + o->wait_ms;
 	bool waits = (o->seen & OPT_WAIT) && o->wait_ms;
 	bool looked_free = false, timed_out = false;
 	struct portown_conflict why;
-	int fd, err, rc, left, fl;
-	char num[16];
-
-	rc = need_portown(port);
-	if (rc)
-		return rc;
-	if (argv[0] && !strcmp(argv[0], "--"))
-		argv++;
-	if (!argv[0]) {
-		msg(NULL, "claim: no command given");
-		return EXIT_USAGE;
-	}
+	int err, left;
 
 	for (;;) {
 		/* O_NONBLOCK: do not wait for carrier; cleared below */
-		fd = portown_open_claim(port, O_NONBLOCK, &why);
+		*fd = portown_open_claim(port, O_NONBLOCK, &why);
 		err = errno;
-		if (fd >= 0 || err != EBUSY || !waits)
+		if (*fd >= 0 || err != EBUSY || !waits)
 			break;
 		/* free by WAIT, yet busy: TIOCEXCL, or another was quicker */
 		if (looked_free)
@@ -748,22 +858,28 @@ static int cmd_claim(const char *port, char **argv, const struct opts *o)
 			return fail(port, errno);
 		/* after a timeout, one last try */
 	}
-	if (fd < 0) {
-		if (json && err == EBUSY) {
-			printf("{\"port\":");
-			json_str(why.name, PORTOWN_NAME_LEN);
-			printf(",\"dev\":\"%u:%u\",\"state\":\"%s\",\"owner\":",
-			       why.dev_major, why.dev_minor,
-			       portown_state_name(why.state));
-			json_ident(&why.owner, false);
-			putchar(',');
-			json_key("message", why.message, PORTOWN_MSG_LEN);
-			puts("}");
-			done(0);
-		}
-		msg(NULL, "%s", why.message);
-		return timed_out ? EXIT_TIMEOUT : exit_for(err);
+	if (*fd < 0)
+		return refused(&why, err, timed_out);
+	return 0;
+}
+
+static int cmd_claim(const char *port, char **argv, const struct opts *o)
+{
+	int fd, rc, fl;
+	char num[16];
+
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (argv[0] && !strcmp(argv[0], "--"))
+		argv++;
+	if (!argv[0]) {
+		msg(NULL, "claim: no command given");
+		return EXIT_USAGE;
 	}
+	rc = claim_port(port, o, &fd);
+	if (rc)
+		return rc;
 
 	fl = fcntl(fd, F_GETFL);
 	snprintf(num, sizeof(num), "%d", fd);
@@ -823,55 +939,52 @@ static int cmd_wait(const char *port, char **argv, const struct opts *o)
 
 /* attach, detach */
 
-static int set_ldisc(const char *port, const struct opts *o, bool attach)
+/* portown's line discipline number, in *@ld; 0 or the exit code. */
+static int need_ldisc(const char *port, int *ld)
 {
-	struct portown_conflict why;
+	*ld = portown_ldisc_number();
+	if (*ld >= 0)
+		return 0;
+	if (errno == ENOENT) {
+		msg(port, "portown module not loaded");
+		return EXIT_NOMOD;
+	}
+	msg(port, "portown's line discipline number: %s", strerror(errno));
+	return EXIT_USAGE;
+}
+
+/*
+ * Give @port, open as @fd, portown's discipline @ld (@attach) or N_TTY,
+ * if it has the other one of the two or that one already; *@cur gets the
+ * one it had.  Returns 0 or the exit code.
+ */
+static int switch_ldisc(const char *port, int fd, int ld, bool attach, int *cur)
+{
+	int want = attach ? ld : N_TTY;
+
+	if (ioctl(fd, TIOCGETD, cur) < 0)
+		return fail(port, errno);
+	if (*cur != want && *cur != (attach ? N_TTY : ld)) {
+		msg(port, "has line discipline %d, not %s; leaving it alone",
+		    *cur, attach ? "N_TTY" : "portown's");
+		return EXIT_USAGE;
+	}
+	if (*cur != want && ioctl(fd, TIOCSETD, &want) < 0)
+		return fail(port, errno);
+	return 0;
+}
+
+/*
+ * The discipline @ld is attached to @port, open as @fd, and goes when the
+ * last holder closes it: with --hold keep the port open until a signal,
+ * else say so when nobody else holds it.
+ */
+static void after_attach(const char *port, const struct opts *o, int fd, int ld)
+{
 	struct portown_info info;
-	int ld, fd, cur, want, rc = 0;
 	struct stat st;
 	sigset_t set;
 
-	ld = portown_ldisc_number();
-	if (ld < 0) {
-		if (errno == ENOENT) {
-			msg(port, "portown module not loaded");
-			return EXIT_NOMOD;
-		}
-		msg(port, "portown's line discipline number: %s",
-		    strerror(errno));
-		return EXIT_USAGE;
-	}
-	fd = portown_open(port, O_NONBLOCK | O_CLOEXEC, &why);
-	if (fd < 0) {
-		msg(NULL, "%s", why.message);
-		return exit_for(why.error);
-	}
-	if (ioctl(fd, TIOCGETD, &cur) < 0) {
-		rc = fail(port, errno);
-		goto out;
-	}
-	want = attach ? ld : N_TTY;
-	if (cur != want && cur != (attach ? N_TTY : ld)) {
-		msg(port, "has line discipline %d, not %s; leaving it alone",
-		    cur, attach ? "N_TTY" : "portown's");
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (cur != want && ioctl(fd, TIOCSETD, &want) < 0) {
-		rc = fail(port, errno);
-		goto out;
-	}
-	if (json) {
-		printf("{\"port\":");
-		json_str(why.name, PORTOWN_NAME_LEN);
-		printf(",\"ldisc\":%d,\"previous\":%d,\"changed\":%s}\n", want,
-		       cur, cur != want ? "true" : "false");
-		rc = done(0);
-		if (rc)
-			goto out;
-	}
-	if (!attach)
-		goto out;
 	if (o->seen & OPT_HOLD) {
 		/* keep the port, and so the discipline, until a signal */
 		if (!json)
@@ -889,6 +1002,36 @@ static int set_ldisc(const char *port, const struct opts *o, bool attach)
 				    &info) == 0 && info.nr_holders <= 1) {
 		msg(port, "nobody else holds the port: the discipline goes now (see --hold)");
 	}
+}
+
+static int set_ldisc(const char *port, const struct opts *o, bool attach)
+{
+	struct portown_conflict why;
+	int ld, fd, cur, want, rc;
+
+	rc = need_ldisc(port, &ld);
+	if (rc)
+		return rc;
+	fd = portown_open(port, O_NONBLOCK | O_CLOEXEC, &why);
+	if (fd < 0) {
+		msg(NULL, "%s", why.message);
+		return exit_for(why.error);
+	}
+	rc = switch_ldisc(port, fd, ld, attach, &cur);
+	if (rc)
+		goto out;
+	want = attach ? ld : N_TTY;
+	if (json) {
+		printf("{\"port\":");
+		json_str(why.name, PORTOWN_NAME_LEN);
+		printf(",\"ldisc\":%d,\"previous\":%d,\"changed\":%s}\n", want,
+		       cur, cur != want ? "true" : "false");
+		rc = done(0);
+		if (rc)
+			goto out;
+	}
+	if (attach)
+		after_attach(port, o, fd, ld);
 out:
 	close(fd);
 	return rc;
@@ -958,16 +1101,11 @@ static int cmd_history(const char *port, char **argv, const struct opts *o)
 
 	(void)argv;
 	(void)o;
-	rc = need_portown(port);
+	rc = need_info(port, &info);
+	if (!rc)
+		rc = list_result(port, portown_history(port, &ev, &nr), &nr);
 	if (rc)
 		return rc;
-	if (portown_info(port, &info))
-		return fail(port, errno);
-	if (portown_history(port, &ev, &nr)) {
-		if (errno != ENODEV)
-			return fail(port, errno);
-		nr = 0;
-	}
 
 	if (json) {
 		printf("{\"port\":");
@@ -1189,25 +1327,26 @@ static int parse_ms(const char *arg, int *ms)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option lopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "exec", no_argument, NULL, 'e' },
-		{ "hold", no_argument, NULL, 'H' },
-		{ "set", no_argument, NULL, 'S' },
-		{ "reset", no_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct opts o = { .timeout_ms = -1, .wait_ms = -1 };
-	const struct cmd *cmd = NULL;
-	int c, nargs;
-	size_t i;
+static const struct option lopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "exec", no_argument, NULL, 'e' },
+	{ "hold", no_argument, NULL, 'H' },
+	{ "set", no_argument, NULL, 'S' },
+	{ "reset", no_argument, NULL, 'R' },
+	{ NULL, 0, NULL, 0 }
+};
 
-	/* global options: up to the command name */
+/*
+ * The global options, up to the command name.  Returns -1 to go on, or
+ * the exit code to end with.
+ */
+static int global_opts(int argc, char **argv)
+{
+	int c;
+
 	while ((c = getopt_long(argc, argv, "+jh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -1221,62 +1360,111 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	return -1;
+}
+
+static const struct cmd *find_cmd(const char *name)
+{
+	const struct cmd *cmd = NULL;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(name, cmds[i].name))
+			cmd = &cmds[i];
+	return cmd;
+}
+
+/*
+ * Take the command option @c into @o.  Returns -1 to go on, or the exit
+ * code to end with (--help, a bad option or value).
+ */
+static int cmd_opt(int c, struct opts *o)
+{
+	switch (c) {
+	case 'h':
+		print_help(stdout);
+		return done(0);
+	case 't':
+		o->seen |= OPT_TIMEOUT;
+		if (parse_ms(optarg, &o->timeout_ms))
+			return EXIT_USAGE;
+		break;
+	case 'w':
+		o->seen |= OPT_WAIT;
+		if (parse_ms(optarg, &o->wait_ms))
+			return EXIT_USAGE;
+		break;
+	case 'e':
+		o->seen |= OPT_EXEC;
+		break;
+	case 'H':
+		o->seen |= OPT_HOLD;
+		break;
+	case 'S':
+		o->seen |= OPT_SET;
+		break;
+	case 'R':
+		o->seen |= OPT_RESET;
+		break;
+	default:
 		print_help(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (!strcmp(argv[optind], cmds[i].name))
-			cmd = &cmds[i];
-	if (!cmd) {
-		msg(NULL, "unknown command '%s' (see --help)", argv[optind]);
-		return EXIT_USAGE;
-	}
+	return -1;
+}
 
-	/* the command's options, before or after its arguments */
-	argc -= optind;
-	argv += optind;
+/*
+ * The options of @cmd, before or after its arguments, into @o; @argv
+ * starts at the command name.  Returns -1 to go on, or the exit code to
+ * end with.
+ */
+static int cmd_opts(int argc, char **argv, const struct cmd *cmd,
+		    struct opts *o)
+{
+	int c, rc;
+
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "jht:w:e", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
+		if (c == 'j') {
 			json = true;
 			continue;
-		case 'h':
-			print_help(stdout);
-			return done(0);
-		case 't':
-			o.seen |= OPT_TIMEOUT;
-			if (parse_ms(optarg, &o.timeout_ms))
-				return EXIT_USAGE;
-			break;
-		case 'w':
-			o.seen |= OPT_WAIT;
-			if (parse_ms(optarg, &o.wait_ms))
-				return EXIT_USAGE;
-			break;
-		case 'e':
-			o.seen |= OPT_EXEC;
-			break;
-		case 'H':
-			o.seen |= OPT_HOLD;
-			break;
-		case 'S':
-			o.seen |= OPT_SET;
-			break;
-		case 'R':
-			o.seen |= OPT_RESET;
-			break;
-		default:
-			print_help(stderr);
-			return EXIT_USAGE;
 		}
-		if (o.seen & ~cmd->opts) {
+		rc = cmd_opt(c, o);
+		if (rc >= 0)
+			return rc;
+		if (o->seen & ~cmd->opts) {
 			msg(NULL, "%s: option %s does not apply", cmd->name,
 			    argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .timeout_ms = -1, .wait_ms = -1 };
+	const struct cmd *cmd;
+	int rc, nargs;
+
+	rc = global_opts(argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (optind >= argc) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = find_cmd(argv[optind]);
+	if (!cmd) {
+		msg(NULL, "unknown command '%s' (see --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	argc -= optind;
+	argv += optind;
+	rc = cmd_opts(argc, argv, cmd, &o);
+	if (rc >= 0)
+		return rc;
 	nargs = argc - optind;
 	if (nargs < cmd->min_args ||
 	    (cmd->max_args >= 0 && nargs > cmd->max_args)) {
