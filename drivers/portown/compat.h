@@ -35,6 +35,18 @@
 #endif
 
 /*
+ * The list of consoles is walked under console_list_lock() since 6.2;
+ * before, under console_lock().
+ */
+#ifdef PORTOWN_HAVE_CONSOLE_LIST_LOCK
+#define portown_consoles_lock()		console_list_lock()
+#define portown_consoles_unlock()	console_list_unlock()
+#else
+#define portown_consoles_lock()		console_lock()
+#define portown_consoles_unlock()	console_unlock()
+#endif
+
+/*
  * vfs_path_lookup() is exported on every kernel portown builds for, but
  * declared in <linux/namei.h> only since 6.2; before, in fs/internal.h.
  */

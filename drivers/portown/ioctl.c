@@ -49,6 +49,8 @@ static void portown_fill_info(const struct portown_port *port, const struct port
 	info->nr_holders = port->nr_holders;
 	strscpy(info->name, port->name, sizeof(info->name));
 	info->counters = port->counters;
+	info->reset = port->reset;
+	info->__reserved = 0;
 	portown_port_owner(port, &owner, &f_flags);
 	portown_viewer_export(v, &owner, &info->owner);
 	if (owner.since_ns) {
@@ -67,6 +69,8 @@ static void portown_fill_empty(const char *name, struct portown_info *info)
 	info->state = PORTOWN_STATE_CLOSED;
 	info->nr_holders = 0;
 	strscpy(info->name, name, sizeof(info->name));
+	info->reset = PORTOWN_RESET_HANGUP;
+	info->__reserved = 0;
 }
 
 static int portown_copy_in(void *dst, size_t size, void __user *arg, size_t min)
@@ -693,13 +697,13 @@ static void portown_baseline_in(struct ktermios *k, const struct portown_baselin
 }
 
 /*
- * The record a baseline request is about; a port that is open but has no
- * record yet (never seen through the tap) gets one.
+ * The record a request to configure a port is about; a port that is open
+ * but has no record yet (never seen through the tap) gets one.
  */
-static int portown_baseline_target(struct tty_struct *shim_tty, struct portown_baseline *b,
-				   struct portown_target *t)
+static int portown_record_target(struct tty_struct *shim_tty, s32 fd, u32 major, u32 minor,
+				 struct portown_target *t)
 {
-	int ret = portown_target_get(shim_tty, b->fd, b->dev_major, b->dev_minor, t);
+	int ret = portown_target_get(shim_tty, fd, major, minor, t);
 
 	if (ret)
 		return ret;
@@ -710,8 +714,17 @@ static int portown_baseline_target(struct tty_struct *shim_tty, struct portown_b
 			kref_get(&t->port->kref);
 		portown_registry_unlock(&portown_live);
 	}
-	if (!t->port)
-		return -ENODEV;
+	return t->port ? 0 : -ENODEV;
+}
+
+/* The record of a baseline request, with its number written back. */
+static int portown_baseline_target(struct tty_struct *shim_tty, struct portown_baseline *b,
+				   struct portown_target *t)
+{
+	int ret = portown_record_target(shim_tty, b->fd, b->dev_major, b->dev_minor, t);
+
+	if (ret)
+		return ret;
 	b->dev_major = MAJOR(t->devt);
 	b->dev_minor = MINOR(t->devt);
 	return 0;
@@ -787,6 +800,34 @@ out:
 	return ret;
 }
 
+static long portown_ioc_set_reset(struct tty_struct *shim_tty, void __user *arg)
+{
+	struct portown_target t = {};
+	struct portown_reset r;
+	int ret;
+
+	ret = portown_copy_in(&r, sizeof(r), arg, PORTOWN_RESET_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (r.__reserved || r.reset > PORTOWN_RESET_NEVER)
+		return -EINVAL;
+	ret = portown_record_target(shim_tty, r.fd, r.dev_major, r.dev_minor, &t);
+	if (ret)
+		goto out;
+	portown_registry_lock(&portown_live);
+	ret = portown_port_set_reset(t.port, r.reset);
+	portown_registry_unlock(&portown_live);
+	r.dev_major = MAJOR(t.devt);
+	r.dev_minor = MINOR(t.devt);
+	if (!ret)
+		ret = portown_copy_out(arg, &r, sizeof(r), r.size);
+out:
+	portown_target_put(&t);
+	return ret;
+}
+
 /**
  * portown_ioctl() - serve a portown ioctl
  * @shim_tty: the tty when the request came through the shim, else NULL
@@ -824,6 +865,8 @@ long portown_ioctl(struct tty_struct *shim_tty, unsigned int cmd, void __user *a
 		return portown_ioc_get_baseline(shim_tty, arg);
 	case _IOC_NR(PORTOWN_IOC_SET_BASELINE):
 		return portown_ioc_set_baseline(shim_tty, arg);
+	case _IOC_NR(PORTOWN_IOC_SET_RESET):
+		return portown_ioc_set_reset(shim_tty, arg);
 	default:
 		return -ENOTTY;
 	}

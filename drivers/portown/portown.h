@@ -36,6 +36,7 @@ struct file *portown_current_file(const struct tty_struct *tty);
 bool portown_current_holds(const void *file);
 bool portown_current_has_port(dev_t devt);
 struct tty_struct *portown_current_tty(dev_t devt);
+bool portown_tty_is_console(struct tty_struct *tty);
 
 /**
  * struct portown_found - a descriptor found in a process's table
@@ -79,12 +80,21 @@ void portown_viewer_export(const struct portown_viewer *v, const struct portown_
 void portown_viewer_export_event(const struct portown_viewer *v,
 				 const struct portown_who *who, struct portown_ident *id);
 
-/* reinit.c: a hung-up port's settings back to its baseline */
+/* reinit.c: a port's settings back to its baseline */
+enum portown_hup_reset {
+	PORTOWN_HUP_KEEP,	/* the settings stay (policy never, a console) */
+	PORTOWN_HUP_EARLY,	/* reset before the driver's hangup */
+	PORTOWN_HUP_AFTER,	/* reset after it */
+};
+
 void portown_reinit_init(struct workqueue_struct *wq);
-bool portown_reset_hung_up_now(struct portown_registry *reg, struct tty_struct *tty);
-bool portown_reinit_locked(struct portown_registry *reg, struct tty_struct *tty);
-void portown_reinit_later(struct portown_registry *reg, struct tty_struct *tty,
-			  struct portown_who *owner, bool excl);
+int portown_reset_mode(struct portown_registry *reg, struct tty_struct *tty);
+bool portown_reset_at_close(struct portown_registry *reg, struct tty_struct *tty);
+bool portown_reset_defer(struct tty_struct *tty);
+bool portown_reset_take(struct tty_struct *tty);
+bool portown_reset_now(struct portown_registry *reg, struct tty_struct *tty);
+bool portown_reinit_locked(struct portown_registry *reg, struct tty_struct *tty, u32 *flags);
+void portown_reinit_later(struct portown_registry *reg, struct tty_struct *tty, bool due);
 void portown_clear_excl_later(struct portown_registry *reg, struct tty_struct *tty, dev_t devt);
 
 /* tap.c: the probes on the tty core */
@@ -95,11 +105,15 @@ enum portown_tap_type {
 	PORTOWN_TAP_DENY,
 	PORTOWN_TAP_GONE,
 	PORTOWN_TAP_DEAD_CLAIM,
+	PORTOWN_TAP_REINIT,
 };
 
 #define PORTOWN_TAP_EXCL	BIT(0)	/* hangup: TTY_EXCLUSIVE was set, now cleared */
-#define PORTOWN_TAP_RESET	BIT(1)	/* hangup: the settings are the baseline */
+#define PORTOWN_TAP_RESET	BIT(1)	/* hangup, reinit: the settings are the baseline */
 #define PORTOWN_TAP_HUNGUP	BIT(2)	/* open: hung up before it was recorded */
+#define PORTOWN_TAP_KEPT	BIT(3)	/* hangup: the settings stay as they are */
+#define PORTOWN_TAP_DUE		BIT(4)	/* hangup: the reset follows the driver's hangup */
+#define PORTOWN_TAP_AT_CLOSE	BIT(5)	/* reinit: at a last close, not after a hangup */
 
 /**
  * struct portown_tap_event - what a probe handler saw, for process context
@@ -109,7 +123,7 @@ enum portown_tap_type {
  * @devt: the tty's device number
  * @f_flags: the descriptor's open flags (OPEN)
  * @type: PORTOWN_TAP_*
- * @flags: PORTOWN_TAP_EXCL, PORTOWN_TAP_RESET, PORTOWN_TAP_HUNGUP
+ * @flags: PORTOWN_TAP_* bits
  */
 struct portown_tap_event {
 	struct tty_struct *tty;

@@ -256,6 +256,7 @@ static void portown_reconcile_one(struct portown_port *port, struct tty_struct *
 	struct portown_truth t = {};
 	struct portown_who owner;
 	bool excl = false, reset = false;
+	u32 flags = 0;
 
 	if (tty && portown_truth_lock(tty, &t))
 		goto out;
@@ -270,12 +271,12 @@ static void portown_reconcile_one(struct portown_port *port, struct tty_struct *
 
 	if (tty) {
 		if (v.hangup)
-			reset = portown_reinit_locked(&portown_live, tty);
+			reset = portown_reinit_locked(&portown_live, tty, &flags);
 		tty_unlock(tty);
 	}
 	if (reset) {
 		portown_registry_lock(&portown_live);
-		portown_port_reinit(port, &owner, excl);
+		portown_port_reinit(port, &owner, flags | (excl ? PORTOWN_ID_EXCL : 0));
 		portown_registry_unlock(&portown_live);
 	}
 	portown_who_put(&owner);

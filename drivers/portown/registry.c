@@ -269,6 +269,7 @@ static void portown_port_free(struct kref *kref)
 		call_rcu(&claim->rcu, portown_claim_free);
 	kfree_rcu(baseline, rcu);
 	portown_who_put(&port->shim);
+	portown_who_put(&port->reinit_owner);
 	WARN_ON(port->tty_dev || port->new_tty_dev || port->dev);
 	for (i = 0; i < PORTOWN_HISTORY_LEN; i++)
 		put_pid(port->history[i].who.pid);
@@ -464,6 +465,7 @@ EXPORT_SYMBOL_IF_KUNIT(portown_registry_clear);
  * @port: the record
  * @tty_dev: the tty's device, for the "device" link, or NULL
  * @driver_termios: the driver's initial settings, kept the first time
+ * @console: the tty is a kernel console
  *
  * The first time, the listeners are told (sysfs gives the port a
  * directory); a retired record gets nothing new.
@@ -471,13 +473,14 @@ EXPORT_SYMBOL_IF_KUNIT(portown_registry_clear);
  * Context: caller holds the registry's lock.
  */
 void portown_port_tie(struct portown_port *port, struct device *tty_dev,
-		      const struct ktermios *driver_termios)
+		      const struct ktermios *driver_termios, bool console)
 {
 	portown_assert_locked(port);
 	if (!port->have_driver_termios) {
 		port->driver_termios = *driver_termios;
 		port->have_driver_termios = true;
 	}
+	WRITE_ONCE(port->console, console);
 	if (port->tied || port->retired)
 		return;
 	if (!port->tty_dev && tty_dev)
@@ -930,21 +933,75 @@ bool portown_port_hangup(struct portown_port *port, const struct portown_who *wh
 EXPORT_SYMBOL_IF_KUNIT(portown_port_hangup);
 
 /**
- * portown_port_reinit() - record that a port was reinitialised after a hangup
+ * portown_port_reinit_later() - a reset is to follow a hangup
  * @port: the record
- * @who: the port's owner before the hangup, whose settings were reset
- * @excl: the port was exclusive (TIOCEXCL) at the hangup, and that was
- *	cleared: the event names @who with PORTOWN_ID_EXCL
+ * @owner: the owner before the hangup, whose settings are to go
+ * @flags: PORTOWN_ID_EXCL when the port was exclusive then (and that was
+ *	cleared)
+ *
+ * The next portown_port_reinit() without a process names @owner.
  *
  * Context: caller holds the registry's lock.
  */
-void portown_port_reinit(struct portown_port *port, const struct portown_who *who, bool excl)
+void portown_port_reinit_later(struct portown_port *port, const struct portown_who *owner,
+			       u32 flags)
 {
 	portown_assert_locked(port);
+	portown_who_put(&port->reinit_owner);
+	portown_who_copy(&port->reinit_owner, owner);
+	port->reinit_flags = flags;
+	port->reinit_due = true;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_reinit_later);
+
+/**
+ * portown_port_reinit() - record that a port went back to its baseline
+ * @port: the record
+ * @who: the owner whose settings were reset, or NULL for the one
+ *	portown_port_reinit_later() named (if any)
+ * @flags: PORTOWN_ID_EXCL (the port was exclusive at the hangup, and that
+ *	was cleared), PORTOWN_ID_KEPT (the settings were kept),
+ *	PORTOWN_ID_AT_CLOSE (after a last close, not a hangup)
+ *
+ * The event also carries PORTOWN_ID_CONSOLE for a console and the reset
+ * policy (PORTOWN_ID_RESET_MASK).
+ *
+ * Context: caller holds the registry's lock.
+ */
+void portown_port_reinit(struct portown_port *port, const struct portown_who *who, u32 flags)
+{
+	portown_assert_locked(port);
+	if (!who && port->reinit_due) {
+		who = &port->reinit_owner;
+		flags |= port->reinit_flags;
+	}
+	if (port->console)
+		flags |= PORTOWN_ID_CONSOLE;
+	flags |= (u32)port->reset << PORTOWN_ID_RESET_SHIFT;
 	port->counters.reinits++;
-	portown_port_record_flags(port, PORTOWN_EV_REINIT, who, excl ? PORTOWN_ID_EXCL : 0);
+	portown_port_record_flags(port, PORTOWN_EV_REINIT, who, flags);
+	port->reinit_due = false;
+	portown_who_put(&port->reinit_owner);
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_reinit);
+
+/**
+ * portown_port_set_reset() - set a port's reset policy
+ * @port: the record
+ * @reset: PORTOWN_RESET_*
+ *
+ * Context: caller holds the registry's lock.
+ * Return: 0, or -EINVAL for an unknown policy.
+ */
+int portown_port_set_reset(struct portown_port *port, u32 reset)
+{
+	portown_assert_locked(port);
+	if (reset > PORTOWN_RESET_NEVER)
+		return -EINVAL;
+	WRITE_ONCE(port->reset, reset);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_set_reset);
 
 /**
  * portown_port_repair() - count and record a correction of the record

@@ -168,6 +168,15 @@ struct portown_hist {
  * @have_driver_termios: see @driver_termios
  * @baseline: an administrator's baseline, or NULL (RCU; written under
  *	the registry's lock)
+ * @reset: the reset policy, PORTOWN_RESET_* (WRITE_ONCE() under the lock;
+ *	the probe handlers read it with READ_ONCE())
+ * @console: the tty is a kernel console (set when the record is tied;
+ *	read by the probe handlers with READ_ONCE())
+ * @reinit_owner: the owner at the last hangup, while the reset that
+ *	follows it is to come (@reinit_due)
+ * @reinit_flags: PORTOWN_ID_EXCL when the port was exclusive then
+ * @reinit_due: a reset after a hangup is to come, and its reinit event
+ *	is to name @reinit_owner
  * @missed_sig: the reconciler's: the descriptors it last looked for in
  *	every process's table and did not find (a sum of their addresses)
  * @missed_at: when it looked, in jiffies
@@ -206,6 +215,11 @@ struct portown_port {
 	struct ktermios driver_termios;
 	bool have_driver_termios;
 	struct portown_termios __rcu *baseline;
+	u8 reset;
+	bool console;
+	struct portown_who reinit_owner;
+	u32 reinit_flags;
+	bool reinit_due;
 	unsigned long missed_sig;
 	unsigned long missed_at;
 };
@@ -274,7 +288,7 @@ void portown_port_put(struct portown_port *port);
 void portown_port_remove(struct portown_port *port);
 bool portown_port_listed(const struct portown_port *port);
 void portown_port_tie(struct portown_port *port, struct device *tty_dev,
-		      const struct ktermios *driver_termios);
+		      const struct ktermios *driver_termios, bool console);
 void portown_port_back(struct portown_port *port, struct device *tty_dev);
 
 u32 portown_port_state(const struct portown_port *port);
@@ -294,7 +308,10 @@ int portown_port_found(struct portown_port *port, const void *file,
 bool portown_port_close(struct portown_port *port, const void *file,
 			const struct portown_who *who);
 bool portown_port_hangup(struct portown_port *port, const struct portown_who *who);
-void portown_port_reinit(struct portown_port *port, const struct portown_who *who, bool excl);
+void portown_port_reinit(struct portown_port *port, const struct portown_who *who, u32 flags);
+void portown_port_reinit_later(struct portown_port *port, const struct portown_who *owner,
+			       u32 flags);
+int portown_port_set_reset(struct portown_port *port, u32 reset);
 int portown_port_claim(struct portown_port *port, const void *file,
 		       const struct portown_who *who, bool excl);
 int portown_port_release(struct portown_port *port, const struct pid *pid, const void *file,

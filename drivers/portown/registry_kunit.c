@@ -758,12 +758,12 @@ static void registry_changed_told(struct kunit *test)
 	bool excl = false;
 
 	mutex_lock(&t->reg.lock);
-	portown_port_tie(port, NULL, &k);
+	portown_port_tie(port, NULL, &k, false);
 	KUNIT_EXPECT_EQ(test, tl->nr_changed, 1U);
 	KUNIT_EXPECT_TRUE(test, port->tied);
 	KUNIT_EXPECT_EQ(test, port->driver_termios.c_cflag, (tcflag_t)B9600);
 	k.c_cflag = B115200;
-	portown_port_tie(port, NULL, &k);		/* again: nothing new */
+	portown_port_tie(port, NULL, &k, false);		/* again: nothing new */
 	KUNIT_EXPECT_EQ(test, tl->nr_changed, 1U);
 	KUNIT_EXPECT_EQ(test, port->driver_termios.c_cflag, (tcflag_t)B9600);
 	mutex_unlock(&t->reg.lock);
@@ -863,6 +863,44 @@ static void registry_sync_hook_and_instances(struct kunit *test)
 	portown_registry_clear(other);
 }
 
+/*
+ * A reinit names the owner the hangup left for it, once, with the
+ * exclusive flag it had; it carries the port's reset policy and whether
+ * the port is a console.  A policy takes only the three known values.
+ */
+static void registry_reinit_names_the_hangup_owner(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	const u32 close = PORTOWN_RESET_CLOSE << PORTOWN_ID_RESET_SHIFT;
+	struct ktermios k = {};
+	struct portown_hist h[4];
+	unsigned int n, i;
+
+	mutex_lock(&t->reg.lock);
+	portown_port_tie(port, NULL, &k, true);
+	KUNIT_EXPECT_TRUE(test, port->console);
+	KUNIT_EXPECT_EQ(test, portown_port_set_reset(port, PORTOWN_RESET_NEVER + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, port->reset, (u8)PORTOWN_RESET_HANGUP);
+	KUNIT_EXPECT_EQ(test, portown_port_set_reset(port, PORTOWN_RESET_CLOSE), 0);
+	portown_port_reinit_later(port, &t->a, PORTOWN_ID_EXCL);
+	portown_port_reinit(port, NULL, 0);			/* the one due */
+	portown_port_reinit(port, NULL, PORTOWN_ID_AT_CLOSE);	/* none due: nobody */
+	n = portown_port_history(port, h, ARRAY_SIZE(h));
+	mutex_unlock(&t->reg.lock);
+
+	KUNIT_ASSERT_EQ(test, n, 2U);
+	KUNIT_EXPECT_EQ(test, h[0].type, (u32)PORTOWN_EV_REINIT);
+	KUNIT_EXPECT_PTR_EQ(test, h[0].who.pid, t->a.pid);
+	KUNIT_EXPECT_EQ(test, h[0].flags, PORTOWN_ID_EXCL | PORTOWN_ID_CONSOLE | close);
+	KUNIT_EXPECT_NULL(test, h[1].who.pid);
+	KUNIT_EXPECT_EQ(test, h[1].flags, PORTOWN_ID_AT_CLOSE | PORTOWN_ID_CONSOLE | close);
+	KUNIT_EXPECT_EQ(test, port->counters.reinits, 2ULL);
+	KUNIT_EXPECT_FALSE(test, port->reinit_due);
+	for (i = 0; i < n; i++)
+		portown_who_put(&h[i].who);
+}
+
 static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_lookup_and_add),
 	KUNIT_CASE(registry_state_machine),
@@ -881,6 +919,7 @@ static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_changed_told),
 	KUNIT_CASE(registry_nothing_after_teardown),
 	KUNIT_CASE(registry_sync_hook_and_instances),
+	KUNIT_CASE(registry_reinit_names_the_hangup_owner),
 	{}
 };
 

@@ -245,6 +245,35 @@ static ssize_t counter_show(struct device *dev, struct device_attribute *attr, c
 	return sysfs_emit(buf, "%llu\n", v);
 }
 
+static const char * const portown_reset_names[] = {
+	[PORTOWN_RESET_HANGUP]	= "hangup",
+	[PORTOWN_RESET_CLOSE]	= "close",
+	[PORTOWN_RESET_NEVER]	= "never",
+};
+
+static ssize_t reset_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	u8 reset = READ_ONCE(to_port(dev)->reset);
+
+	return sysfs_emit(buf, "%s\n", portown_reset_names[reset]);
+}
+
+/* Root's (the file's mode): one of the words above, a newline allowed. */
+static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct portown_port *port = to_port(dev);
+	int reset = sysfs_match_string(portown_reset_names, buf);
+
+	if (reset < 0)
+		return reset;
+	portown_registry_lock(&portown_live);
+	reset = portown_port_set_reset(port, reset);
+	portown_registry_unlock(&portown_live);
+	return reset ?: len;
+}
+static DEVICE_ATTR_RW(reset);
+
 #define PORTOWN_COUNTER_ATTR(_file, _member)					\
 static struct portown_counter_attr dev_attr_##_file = {			\
 	.attr = __ATTR(_file, 0444, counter_show, NULL),			\
@@ -268,6 +297,7 @@ static struct attribute *portown_port_attrs[] = {
 	&dev_attr_holders.attr,
 	&dev_attr_shim.attr,
 	&dev_attr_baseline.attr,
+	&dev_attr_reset.attr,
 	&dev_attr_opens.attr.attr,
 	&dev_attr_closes.attr.attr,
 	&dev_attr_claims.attr.attr,

@@ -12,15 +12,18 @@
  *			on entry, a claim whose process is gone lets go of
  *			the exclusive bit
  *   tty_unregister_device (kprobe) a tty device was removed (unplug)
+ *   tty_save_termios	(kprobe)    a tty's settings are saved for its next
+ *			open, at its release: a reset due is done first
  *
  * The handlers run with preemption disabled, where a PREEMPT_RT kernel
  * allows no sleeping lock (spinlock_t is one there) and no allocation.
  * So a handler does only this:
  *
  *  - what must be synchronous with the tty core: atomic bit operations
- *    on the tty's TTY_EXCLUSIVE bit, and at a hangup the settings reset,
- *    under termios_rwsem taken with a trylock (safe in atomic context on
- *    every kernel, see rt_mutex_trylock());
+ *    on the tty's TTY_EXCLUSIVE bit, and the settings reset (reinit.c)
+ *    at the next open or the release after a hangup, under termios_rwsem
+ *    taken with a trylock (safe in atomic context on every kernel, see
+ *    rt_mutex_trylock());
  *  - reads of the claim and the administrator's baseline, which the
  *    registry publishes with RCU (portown_port_peek());
  *  - one entry in a preallocated ring under a raw spinlock, holding a
@@ -245,7 +248,15 @@ static int portown_open_return(struct kretprobe_instance *ri, struct pt_regs *re
 	if ((int)regs_return_value(regs) != 0)	/* an int: the upper half is not defined */
 		goto out;
 	tty = portown_file_tty(file);
-	if (!tty || !portown_tty_tracked(tty) || portown_drop_event())
+	if (!tty || !portown_tty_tracked(tty))
+		goto out;
+	/*
+	 * A tty's first descriptor: a reset due on a tty at this address is
+	 * a freed one's whose release the tap missed, never this one's.
+	 */
+	if (READ_ONCE(tty->count) == 1)
+		portown_reset_take(tty);
+	if (portown_drop_event())
 		goto out;
 	portown_tap_push(PORTOWN_TAP_OPEN, 0, tty, file, tty_devnum(tty), file->f_flags);
 out:
@@ -301,9 +312,30 @@ static int portown_release_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 /*
- * A hangup, inside __tty_hangup() with the tty lock held.  Whoever set
- * it, a hung-up port must not refuse the next opener, and the next user
- * must not inherit the last one's settings.
+ * What a hangup does to @tty's settings (reinit.c): usually nothing yet,
+ * the reset is marked due and done once the driver's hangup has run
+ * with the owner's settings; a console keeps them, or with a baseline is
+ * reset now, before the driver hands them to the console.
+ */
+static u8 portown_hangup_reset(struct tty_struct *tty)
+{
+	switch (portown_reset_mode(portown_tap_reg, tty)) {
+	case PORTOWN_HUP_KEEP:
+		return PORTOWN_TAP_KEPT;
+	case PORTOWN_HUP_AFTER:
+		if (portown_reset_defer(tty))
+			return PORTOWN_TAP_DUE;
+		fallthrough;		/* no room to mark it: now */
+	default:
+		return portown_reset_now(portown_tap_reg, tty) ? PORTOWN_TAP_RESET : 0;
+	}
+}
+
+/*
+ * A hangup, inside __tty_hangup() with the tty lock held, before the
+ * driver's hangup.  Whoever set it, a hung-up port must not refuse the
+ * next opener, and the next user must not inherit the last one's
+ * settings.
  */
 static int portown_hangup_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -320,9 +352,31 @@ static int portown_hangup_pre(struct kprobe *p, struct pt_regs *regs)
 	rcu_read_unlock();
 	if (test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags))
 		flags |= PORTOWN_TAP_EXCL;
-	if (portown_reset_hung_up_now(portown_tap_reg, tty))
-		flags |= PORTOWN_TAP_RESET;
+	flags |= portown_hangup_reset(tty);
 	portown_tap_push(PORTOWN_TAP_HANGUP, flags, tty, NULL, tty_devnum(tty), 0);
+	return 0;
+}
+
+/*
+ * A tty's last descriptor is gone, and its settings are about to be saved
+ * for its next open: a reset still due after a hangup is done now, and a
+ * port with the reset policy "close" goes back to its baseline at every
+ * last close.  Nobody else uses the tty any more.
+ */
+static int portown_save_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct tty_struct *tty = (void *)regs_get_kernel_argument(regs, 0);
+	u8 flags = PORTOWN_TAP_RESET;
+
+	if (!portown_tty_tracked(tty))
+		return 0;
+	if (!portown_reset_take(tty)) {
+		if (!portown_reset_at_close(portown_tap_reg, tty))
+			return 0;
+		flags |= PORTOWN_TAP_AT_CLOSE;
+	}
+	if (portown_reset_now(portown_tap_reg, tty))
+		portown_tap_push(PORTOWN_TAP_REINIT, flags, NULL, NULL, tty_devnum(tty), 0);
 	return 0;
 }
 
@@ -345,7 +399,8 @@ static int portown_unregister_pre(struct kprobe *p, struct pt_regs *regs)
  * An open of a tty already open, under the tty lock, before the tty core
  * checks TTY_EXCLUSIVE: a claim whose process has exited lets go of the
  * bit it set, so that its leftover descriptor (kept by a child) does not
- * refuse the open.
+ * refuse the open.  A reset still due after a hangup is done now, before
+ * the driver's open reads the settings.
  */
 static int portown_reopen_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
@@ -367,6 +422,13 @@ static int portown_reopen_entry(struct kretprobe_instance *ri, struct pt_regs *r
 	rcu_read_unlock();
 	if (dead)
 		portown_tap_push(PORTOWN_TAP_DEAD_CLAIM, 0, NULL, NULL, tty_devnum(tty), 0);
+	if (portown_reset_take(tty)) {
+		if (portown_reset_now(portown_tap_reg, tty))
+			portown_tap_push(PORTOWN_TAP_REINIT, PORTOWN_TAP_RESET, tty, NULL,
+					 tty_devnum(tty), 0);
+		else
+			portown_reset_defer(tty);	/* the hangup's work item does it */
+	}
 	return 0;
 }
 
@@ -417,10 +479,17 @@ static struct kprobe portown_unregister_probe = {
 	.pre_handler	= portown_unregister_pre,
 };
 
+static struct kprobe portown_save_probe = {
+	.symbol_name	= "tty_save_termios",
+	.flags		= KPROBE_FLAG_DISABLED,
+	.pre_handler	= portown_save_pre,
+};
+
 static struct kprobe *portown_kprobes[] = {
 	&portown_release_probe,
 	&portown_hangup_probe,
 	&portown_unregister_probe,
+	&portown_save_probe,
 };
 
 static struct kretprobe *portown_kretprobes[] = {

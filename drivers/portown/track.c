@@ -57,7 +57,7 @@ struct portown_port *portown_track_tty(struct tty_struct *tty)
 	if (!port->tied) {
 		driver_termios = tty->driver->init_termios;
 		driver_termios.c_line = N_TTY;
-		portown_port_tie(port, tty->dev, &driver_termios);
+		portown_port_tie(port, tty->dev, &driver_termios, portown_tty_is_console(tty));
 	}
 	return port;
 }
@@ -108,7 +108,7 @@ static void portown_apply_close(struct portown_tap_event *ev)
 static void portown_apply_hangup(struct portown_tap_event *ev)
 {
 	struct portown_port *port = portown_port_lookup_locked(&portown_live, ev->devt);
-	bool excl = ev->flags & PORTOWN_TAP_EXCL;
+	u32 flags = ev->flags & PORTOWN_TAP_EXCL ? PORTOWN_ID_EXCL : 0;
 	struct portown_who owner;
 
 	if (!port)
@@ -117,13 +117,30 @@ static void portown_apply_hangup(struct portown_tap_event *ev)
 	/* the handler cleared the bit, unless a claim came after it */
 	if (portown_port_hangup(port, &ev->who))
 		portown_clear_excl_later(&portown_live, tty_kref_get(ev->tty), ev->devt);
-	if (ev->flags & PORTOWN_TAP_RESET) {
-		portown_port_reinit(port, &owner, excl);
-		portown_who_put(&owner);
+	if (ev->flags & PORTOWN_TAP_KEPT) {
+		portown_port_reinit(port, &owner, flags | PORTOWN_ID_KEPT);
+	} else if (ev->flags & PORTOWN_TAP_RESET) {
+		portown_port_reinit(port, &owner, flags);
 	} else {
-		portown_reinit_later(&portown_live, ev->tty, &owner, excl);
+		/* after the driver's hangup: the work, an open or the release */
+		portown_port_reinit_later(port, &owner, flags);
+		portown_reinit_later(&portown_live, ev->tty, ev->flags & PORTOWN_TAP_DUE);
 		ev->tty = NULL;
 	}
+	portown_who_put(&owner);
+}
+
+/* A reset done at an open or a release (tap.c). */
+static void portown_apply_reinit(struct portown_tap_event *ev)
+{
+	struct portown_port *port = portown_port_lookup_locked(&portown_live, ev->devt);
+
+	if (!port)
+		return;
+	if (ev->flags & PORTOWN_TAP_AT_CLOSE)
+		portown_port_reinit(port, &ev->who, PORTOWN_ID_AT_CLOSE);
+	else
+		portown_port_reinit(port, NULL, 0);	/* the hangup's owner */
 }
 
 static void portown_apply_deny(struct portown_tap_event *ev)
@@ -181,6 +198,9 @@ static void portown_track_apply(struct portown_tap_event *ev)
 		break;
 	case PORTOWN_TAP_DEAD_CLAIM:
 		portown_apply_dead_claim(ev);
+		break;
+	case PORTOWN_TAP_REINIT:
+		portown_apply_reinit(ev);
 		break;
 	}
 	portown_who_put(&ev->who);

@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/console.h>
 #include <linux/dcache.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -151,6 +152,31 @@ static void portown_find_devpts(void)
 			path_put(&pts);
 	}
 	path_put(&root);
+}
+
+/**
+ * portown_tty_is_console() - is a tty a kernel console
+ * @tty: the tty
+ *
+ * Context: process context; takes the console list's lock.
+ * Return: true when a registered console writes to @tty.
+ */
+bool portown_tty_is_console(struct tty_struct *tty)
+{
+	struct console *con;
+	bool found = false;
+	int index;
+
+	portown_consoles_lock();
+	for_each_console(con) {
+		if (con->device && con->device(con, &index) == tty->driver &&
+		    index == tty->index) {
+			found = true;
+			break;
+		}
+	}
+	portown_consoles_unlock();
+	return found;
 }
 
 /**

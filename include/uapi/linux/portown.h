@@ -42,6 +42,20 @@
  * documentation): pid 0, uid (__u32)-1, no name, time or open flags
  */
 #define PORTOWN_ID_HIDDEN	(1U << 4)
+/* in a reinit event: the settings were kept (a console, or reset "never") */
+#define PORTOWN_ID_KEPT		(1U << 5)
+/* in a reinit event: the port is a kernel console */
+#define PORTOWN_ID_CONSOLE	(1U << 6)
+/* in a reinit event: after a last close, without a hangup (reset "close") */
+#define PORTOWN_ID_AT_CLOSE	(1U << 7)
+/* in a reinit event: the port's reset policy, PORTOWN_RESET_* */
+#define PORTOWN_ID_RESET_SHIFT	8
+#define PORTOWN_ID_RESET_MASK	(3U << PORTOWN_ID_RESET_SHIFT)
+
+/* When a port goes back to its baseline settings (sysfs "reset") */
+#define PORTOWN_RESET_HANGUP	0	/* after a hangup (the default) */
+#define PORTOWN_RESET_CLOSE	1	/* after a hangup and after every last close */
+#define PORTOWN_RESET_NEVER	2	/* never: only the claim and TIOCEXCL go */
 
 /**
  * struct portown_ident - who holds or owns a port
@@ -97,6 +111,8 @@ struct portown_counters {
  *	opener; pid 0 when there is none
  * @name: out: the tty's name, such as "ttyS1"
  * @counters: out
+ * @reset: out: the port's reset policy, PORTOWN_RESET_* (since size 160)
+ * @__reserved: out: zero
  */
 struct portown_info {
 	__u32 size;
@@ -108,10 +124,13 @@ struct portown_info {
 	struct portown_ident owner;
 	char name[PORTOWN_NAME_LEN];
 	struct portown_counters counters;
+	__u32 reset;
+	__u32 __reserved;
 };
 
 #define PORTOWN_INFO_SIZE_VER0	144	/* counters without repairs */
-#define PORTOWN_INFO_SIZE_VER1	152
+#define PORTOWN_INFO_SIZE_VER1	152	/* without reset */
+#define PORTOWN_INFO_SIZE_VER2	160
 
 /**
  * struct portown_holders - the open descriptors of one port
@@ -312,6 +331,26 @@ struct portown_baseline {
 
 #define PORTOWN_BASELINE_SIZE_VER0	64
 
+/**
+ * struct portown_reset - when a port goes back to its baseline
+ * @size: in: sizeof(struct portown_reset) as the caller knows it
+ * @fd: in: as in struct portown_info
+ * @dev_major: in/out: as in struct portown_info
+ * @dev_minor: in/out
+ * @reset: in: the policy, PORTOWN_RESET_*
+ * @__reserved: must be zero
+ */
+struct portown_reset {
+	__u32 size;
+	__s32 fd;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 reset;
+	__u32 __reserved;
+};
+
+#define PORTOWN_RESET_SIZE_VER0	24
+
 /* Query a port: state, owner, counters. */
 #define PORTOWN_IOC_INFO	_IOWR(PORTOWN_IOC_MAGIC, 1, struct portown_info)
 /*
@@ -333,5 +372,7 @@ struct portown_baseline {
 #define PORTOWN_IOC_GET_BASELINE _IOWR(PORTOWN_IOC_MAGIC, 8, struct portown_baseline)
 /* Set them (CAP_SYS_ADMIN), or go back to the driver's. */
 #define PORTOWN_IOC_SET_BASELINE _IOWR(PORTOWN_IOC_MAGIC, 9, struct portown_baseline)
+/* Set a port's reset policy (CAP_SYS_ADMIN); PORTOWN_IOC_INFO reports it. */
+#define PORTOWN_IOC_SET_RESET	_IOWR(PORTOWN_IOC_MAGIC, 10, struct portown_reset)
 
 #endif /* _UAPI_LINUX_PORTOWN_H */
