@@ -497,6 +497,38 @@ int portown_set_baseline(const char *port, int fd, struct portown_baseline *b)
 	return baseline_req(PORTOWN_IOC_SET_BASELINE, port, fd, b);
 }
 
+int portown_set_reset(const char *port, unsigned int reset)
+{
+	struct portown_reset r = { .size = sizeof(r), .fd = -1, .reset = reset };
+	char name[PORTOWN_NAME_LEN];
+
+	if (resolve(port, &r.dev_major, &r.dev_minor, name))
+		return -1;
+	return ctl_ioctl(PORTOWN_IOC_SET_RESET, &r, CTL_BY_DEV);
+}
+
+static const char * const reset_names[] = {
+	[PORTOWN_RESET_HANGUP] = "hangup",
+	[PORTOWN_RESET_CLOSE] = "close",
+	[PORTOWN_RESET_NEVER] = "never",
+};
+
+const char *portown_reset_name(unsigned int reset)
+{
+	return reset < ARRAY_SIZE(reset_names) ? reset_names[reset] : "?";
+}
+
+int portown_reset_parse(const char *word)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(reset_names); i++)
+		if (!strcmp(word, reset_names[i]))
+			return i;
+	errno = EINVAL;
+	return -1;
+}
+
 /*
  * The history request is laid out as the holders request, so that one
  * helper, port_list(), makes either.

@@ -211,6 +211,35 @@ int portown_get_baseline(const char *port, struct portown_baseline *b);
 int portown_set_baseline(const char *port, int fd, struct portown_baseline *b);
 
 /**
+ * portown_set_reset() - set when a port goes back to its baseline
+ *	(CAP_SYS_ADMIN)
+ * @port: the port, as a path or a tty name
+ * @reset: PORTOWN_RESET_HANGUP, PORTOWN_RESET_CLOSE or PORTOWN_RESET_NEVER
+ *
+ * portown_info() reports the policy in struct portown_info.reset.
+ *
+ * Return: 0, or -1 with errno set (EPERM, EINVAL, ENODEV for a port never
+ * seen open).
+ */
+int portown_set_reset(const char *port, unsigned int reset);
+
+/**
+ * portown_reset_name() - the name of a reset policy
+ * @reset: PORTOWN_RESET_*
+ *
+ * Return: "hangup", "close", "never", or "?" for another value.
+ */
+const char *portown_reset_name(unsigned int reset);
+
+/**
+ * portown_reset_parse() - a reset policy by its name
+ * @word: "hangup", "close" or "never"
+ *
+ * Return: PORTOWN_RESET_*, or -1 with errno EINVAL.
+ */
+int portown_reset_parse(const char *word);
+
+/**
  * portown_list() - the ports portown tracks
  * @ports: set to an array to free(3), as in portown_holders()
  * @count: set to the number of entries

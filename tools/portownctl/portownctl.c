@@ -319,9 +319,9 @@ static void json_port(const struct portown_info *info)
 	size_t i;
 
 	json_key("port", info->name, PORTOWN_NAME_LEN);
-	printf(",\"dev\":\"%u:%u\",\"state\":\"%s\",\"nr_holders\":%u,\"owner\":",
-	       info->dev_major, info->dev_minor,
-	       portown_state_name(info->state), info->nr_holders);
+	printf(",\"dev\":\"%u:%u\",\"state\":\"%s\",\"reset\":\"%s\",\"nr_holders\":%u,\"owner\":",
+	       info->dev_major, info->dev_minor, portown_state_name(info->state),
+	       portown_reset_name(info->reset), info->nr_holders);
 	json_ident(&info->owner, false);
 	fputs(",\"counters\":{", stdout);
 	counters(&info->counters, v);
@@ -643,8 +643,9 @@ static void print_who_port(const struct portown_info *info)
 		printf(info->state == PORTOWN_STATE_CLAIMED ? " by %s" :
 		       ", held by %s", text);
 	}
-	printf("\n  dev %u:%u, %u holder%s", info->dev_major, info->dev_minor,
-	       info->nr_holders, info->nr_holders == 1 ? "" : "s");
+	printf("\n  dev %u:%u, reset at %s, %u holder%s", info->dev_major, info->dev_minor,
+	       portown_reset_name(info->reset), info->nr_holders,
+	       info->nr_holders == 1 ? "" : "s");
 	counters(&info->counters, v);
 	for (i = 0; i < ARRAY_SIZE(counter_names); i++)
 		printf("%s %s %llu", i ? "," : ";", counter_names[i], v[i]);
@@ -1070,9 +1071,33 @@ static void print_event(const struct portown_event *ev, bool with_port)
 	else
 		printf("%-23s %6llu %-7s", when, (unsigned long long)ev->seq,
 		       portown_event_name(ev->type));
-	printf(" %-7s %7s %6s %s%s\n", portown_state_name(ev->state), pid, uid,
+	printf(" %-7s %7s %6s %s%s%s%s\n", portown_state_name(ev->state), pid, uid,
 	       ident_comm(comm, &ev->who),
-	       ev->who.flags & PORTOWN_ID_EXCL ? " (had TIOCEXCL, cleared)" : "");
+	       ev->who.flags & PORTOWN_ID_EXCL ? " (had TIOCEXCL, cleared)" : "",
+	       ev->who.flags & PORTOWN_ID_AT_CLOSE ? " (after the last close)" : "",
+	       ev->type != PORTOWN_EV_REINIT || !(ev->who.flags & PORTOWN_ID_KEPT) ? "" :
+	       ev->who.flags & PORTOWN_ID_CONSOLE ? " (console, settings kept)" :
+	       " (reset never, settings kept)");
+}
+
+/* What a reinit event says besides its owner. */
+static void json_reinit(unsigned int flags)
+{
+	static const struct {
+		const char *key;
+		unsigned int bit;
+	} bits[] = {
+		{ "excl_cleared", PORTOWN_ID_EXCL },
+		{ "kept", PORTOWN_ID_KEPT },
+		{ "console", PORTOWN_ID_CONSOLE },
+		{ "at_close", PORTOWN_ID_AT_CLOSE },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bits); i++)
+		printf(",\"%s\":%s", bits[i].key, flags & bits[i].bit ? "true" : "false");
+	printf(",\"reset\":\"%s\"",
+	       portown_reset_name((flags & PORTOWN_ID_RESET_MASK) >> PORTOWN_ID_RESET_SHIFT));
 }
 
 static void json_event(const struct portown_event *ev, bool with_port)
@@ -1088,7 +1113,7 @@ static void json_event(const struct portown_event *ev, bool with_port)
 	       portown_state_name(ev->state));
 	json_ident(&ev->who, false);
 	if (ev->type == PORTOWN_EV_REINIT)
-		printf(",\"excl_cleared\":%s", ev->who.flags & PORTOWN_ID_EXCL ? "true" : "false");
+		json_reinit(ev->who.flags);
 	putchar('}');
 }
 
@@ -1267,6 +1292,38 @@ static int cmd_baseline(const char *port, char **argv, const struct opts *o)
 	return done(0);
 }
 
+/* "reset PORT [hangup|close|never]": show, or set (root), the reset policy. */
+static int cmd_reset(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_info info;
+	int reset, rc;
+
+	(void)o;
+	rc = need_portown(port);
+	if (rc)
+		return rc;
+	if (argv[0]) {
+		reset = portown_reset_parse(argv[0]);
+		if (reset < 0) {
+			msg(NULL, "reset: \"%s\" is none of hangup, close, never", argv[0]);
+			return EXIT_USAGE;
+		}
+		if (portown_set_reset(port, reset))
+			return fail(port, errno);
+	}
+	rc = need_info(port, &info);
+	if (rc)
+		return rc;
+	if (json) {
+		putchar('{');
+		json_key("port", info.name, PORTOWN_NAME_LEN);
+		printf(",\"reset\":\"%s\"}\n", portown_reset_name(info.reset));
+	} else {
+		printf("%s: reset at %s\n", info.name, portown_reset_name(info.reset));
+	}
+	return done(0);
+}
+
 struct cmd {
 	const char *name;
 	int (*fn)(const char *port, char **argv, const struct opts *o);
@@ -1284,6 +1341,7 @@ static const struct cmd cmds[] = {
 	{ "history", cmd_history, 1, 1, 0 },
 	{ "watch", cmd_watch, 0, 1, 0 },
 	{ "baseline", cmd_baseline, 1, 1, OPT_SET | OPT_RESET },
+	{ "reset", cmd_reset, 1, 2, 0 },
 };
 
 static void print_help(FILE *f)
@@ -1303,6 +1361,10 @@ static void print_help(FILE *f)
 	      "  baseline PORT [--set|--reset]\n"
 	      "                             the settings PORT gets after a hangup; --set: its\n"
 	      "                             current ones (root), --reset: the driver's\n"
+	      "  reset PORT [hangup|close|never]\n"
+	      "                             when PORT goes back to its baseline: after a\n"
+	      "                             hangup, also after every last close, or never\n"
+	      "                             (root to set)\n"
 	      "\n"
 	      "PORT is a path (/dev/ttyS1) or a tty name (ttyS1).\n"
 	      "  -j, --json     machine-readable output, for every command\n"
