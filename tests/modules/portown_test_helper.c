@@ -13,6 +13,12 @@
  * of one of the writer's tty descriptors, hung up or not; a read then
  * gives "0" or "1", the bit as it was at that write, or "-1" before any.
  *
+ * It tells the modem lines a serial-core UART's driver left set
+ * (struct uart_port's mctrl) on a descriptor, hung up or not, where
+ * TIOCMGET cannot (EIO after a hangup, and a new open raises DTR):
+ * /sys/kernel/debug/portown_test_helper/mctrl, written and read as
+ * tty_exclusive, gives the TIOCM_* bits, or -1 before any write.
+ *
  * And it gives the test bed's canaries their kernel reports on demand,
  * in the same directory: writing 1 to "warn" makes a WARNING, to
  * "lockdep" a lock-order inversion lockdep reports, to "atomic_sleep" a
@@ -31,6 +37,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/serial_core.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tty.h>
@@ -43,6 +50,7 @@ MODULE_PARM_DESC(ldisc, "line discipline number to occupy (-1: none)");
 static struct tty_ldisc_ops portown_test_ldisc_ops;
 static struct dentry *portown_test_debugfs;
 static atomic_t portown_test_excl = ATOMIC_INIT(-1);
+static atomic_t portown_test_mctrl = ATOMIC_INIT(-1);
 static DEFINE_MUTEX(portown_test_lock_a);
 static DEFINE_MUTEX(portown_test_lock_b);
 static void *portown_test_leaked;
@@ -102,6 +110,61 @@ static const struct file_operations tty_exclusive_fops = {
 	.owner = THIS_MODULE,
 	.write = tty_exclusive_write,
 	.read = tty_exclusive_read,
+	.llseek = default_llseek,
+};
+
+/* A serial-core tty's modem lines as its driver last set them, or -ENODEV. */
+static int portown_test_uart_mctrl(struct tty_struct *tty)
+{
+	struct uart_state *state;
+
+	if (strcmp(tty->driver->name, "ttyS"))
+		return -ENODEV;
+	state = tty->driver_data;
+	if (!state || !state->uart_port)
+		return -ENODEV;
+	return READ_ONCE(state->uart_port->mctrl);
+}
+
+static ssize_t mctrl_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	const struct tty_file_private *priv;
+	struct file *file;
+	unsigned int fd;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 10, &fd);
+	if (ret)
+		return ret;
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	ret = -ENOTTY;
+	if (portown_test_is_tty_file(file)) {
+		priv = file->private_data;
+		ret = priv->tty ? portown_test_uart_mctrl(priv->tty) : -ENOTTY;
+		if (ret >= 0) {
+			atomic_set(&portown_test_mctrl, ret);
+			ret = 0;
+		}
+	}
+	fput(file);
+	return ret ?: len;
+}
+
+static ssize_t mctrl_read(struct file *f, char __user *ubuf, size_t len, loff_t *ppos)
+{
+	char buf[16];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "%d\n", atomic_read(&portown_test_mctrl));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations mctrl_fops = {
+	.owner = THIS_MODULE,
+	.write = mctrl_write,
+	.read = mctrl_read,
 	.llseek = default_llseek,
 };
 
@@ -165,6 +228,7 @@ static int __init portown_test_helper_init(void)
 	d = debugfs_create_dir("portown_test_helper", NULL);
 	portown_test_debugfs = d;
 	debugfs_create_file("tty_exclusive", 0600, d, NULL, &tty_exclusive_fops);
+	debugfs_create_file("mctrl", 0600, d, NULL, &mctrl_fops);
 	debugfs_create_file_unsafe("warn", 0200, d, NULL, &portown_test_warn_fops);
 	debugfs_create_file_unsafe("lockdep", 0200, d, NULL, &portown_test_lockdep_fops);
 	debugfs_create_file_unsafe("atomic_sleep", 0200, d, NULL, &portown_test_atomic_fops);

@@ -169,8 +169,8 @@ static int hang_up(const char *tty, enum trigger t, const char *line)
 
 /*
  * Is there a reinit in the history of a port, named by a descriptor @fd of
- * it or else by @tty's device number, naming @pid as the owner whose
- * settings were reset, with @flags (PORTOWN_ID_EXCL: and whose exclusive
+ * it or else by @tty's device number, naming @pid (-1: anyone) as the
+ * owner whose settings were reset, with @flags (PORTOWN_ID_EXCL: and whose exclusive
  * flag was cleared)?  The event in *@found, unless NULL.
  */
 static bool reinit_of(int fd, const char *tty, pid_t pid, __u32 flags,
@@ -197,7 +197,7 @@ static bool reinit_of(int fd, const char *tty, pid_t pid, __u32 flags,
 		return false;
 	if (!ioctl(ctl, PORTOWN_IOC_HISTORY, &h)) {
 		for (i = 0; i < h.count && i < PORTOWN_HISTORY_MAX; i++) {
-			if (ev[i].type == PORTOWN_EV_REINIT && ev[i].who.pid == pid &&
+			if (ev[i].type == PORTOWN_EV_REINIT && (pid < 0 || ev[i].who.pid == pid) &&
 			    (ev[i].who.flags & flags) == flags) {
 				if (found)
 					*found = ev[i];
@@ -732,16 +732,19 @@ TEST(settings_reset_when_the_holder_closes_at_once)
 }
 
 /*
- * The TTY_EXCLUSIVE bit of @fd's tty, hung up or not, through the test
- * helper (TIOCGEXCL on a hung-up descriptor is EIO); -1 on error.
+ * What the test helper tells of @fd's tty, hung up or not, through its
+ * debugfs file @knob (tty_exclusive: the TTY_EXCLUSIVE bit, which
+ * TIOCGEXCL on a hung-up descriptor cannot tell; mctrl: the modem lines
+ * the UART's driver left set); -1 on error.
  */
-static int excl_bit(int fd)
+static int helper_tells(const char *knob, int fd)
 {
-	char buf[16];
+	char buf[16], path[96];
 	ssize_t n;
 	int k;
 
-	k = open("/sys/kernel/debug/portown_test_helper/tty_exclusive", O_RDWR | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/portown_test_helper/%s", knob);
+	k = open(path, O_RDWR | O_CLOEXEC);
 	if (k < 0)
 		return -1;
 	n = snprintf(buf, sizeof(buf), "%d", fd);
@@ -754,6 +757,309 @@ static int excl_bit(int fd)
 		return -1;
 	buf[n] = '\0';
 	return atoi(buf);
+}
+
+static int excl_bit(int fd)
+{
+	return helper_tells("tty_exclusive", fd);
+}
+
+/*
+ * The owner's HUPCL decides the modem lines at a hangup, as without
+ * portown: the port's settings go back to the baseline only after the
+ * driver's hangup ran with the owner's.  Without HUPCL, DTR stays up (a
+ * board that resets when DTR drops is left alone; a modem keeps its
+ * call); with it, DTR drops.  The next opener sees the baseline either
+ * way.
+ */
+static void dtr_at_hangup(struct __test_metadata *_metadata, bool hupcl)
+{
+	struct termios t;
+	int fd, m;
+
+	unload_portown();
+	unload("portown_test_helper");
+	ASSERT_EQ(0, load(helper_ko(), "")) TH_LOG("helper: %s", strerror(errno));
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	ASSERT_EQ(0, set_cooked_9600(test_tty()));
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, tcgetattr(fd, &t));
+	cfsetspeed(&t, B115200);
+	t.c_cflag = hupcl ? t.c_cflag | HUPCL : t.c_cflag & ~HUPCL;
+	ASSERT_EQ(0, tcsetattr(fd, TCSANOW, &t));
+	m = TIOCM_DTR | TIOCM_RTS;
+	ASSERT_EQ(0, ioctl(fd, TIOCMBIS, &m));
+	ASSERT_EQ(TIOCM_DTR, helper_tells("mctrl", fd) & TIOCM_DTR) TH_LOG("DTR not up");
+
+	ASSERT_EQ(0, ioctl(fd, TIOCVHANGUP));
+	m = helper_tells("mctrl", fd);		/* as the driver's hangup left them */
+	ASSERT_GE(m, 0);
+	EXPECT_EQ(hupcl ? 0 : TIOCM_DTR, m & TIOCM_DTR)
+		TH_LOG("HUPCL %s, yet DTR %s", hupcl ? "set" : "cleared",
+		       hupcl ? "stayed up" : "dropped");
+	close(fd);
+
+	ASSERT_EQ(0, port_settings(test_tty(), &t));
+	EXPECT_TRUE(cooked_9600(&t) && (t.c_cflag & HUPCL))
+		TH_LOG("speed %u, c_cflag %#x: not the driver's", (unsigned int)cfgetospeed(&t),
+		       t.c_cflag);
+	EXPECT_EQ(0, unload_portown());
+	EXPECT_EQ(0, unload("portown_test_helper"));
+}
+
+TEST(owner_without_hupcl_keeps_dtr_up_across_a_hangup)
+{
+	dtr_at_hangup(_metadata, false);
+}
+
+TEST(owner_with_hupcl_has_dtr_dropped_at_a_hangup)
+{
+	dtr_at_hangup(_metadata, true);
+}
+
+/* The output speed @tty has at its next open, as root; 0 on error. */
+static speed_t speed_at_open(const char *tty)
+{
+	struct termios t;
+
+	return port_settings(tty, &t) ? 0 : cfgetospeed(&t);
+}
+
+/*
+ * Open @tty as root, make sure portown has its record (a query applies
+ * the tap's events), hang it up through that descriptor and close it.
+ */
+static int hang_up_through_root(const char *tty)
+{
+	struct portown_info info;
+	struct stat st;
+	int fd, ctl, r;
+
+	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+	if (ctl >= 0 && !fstat(fd, &st))
+		info_by_devt(ctl, st.st_rdev, &info);
+	if (ctl >= 0)
+		close(ctl);
+	r = ioctl(fd, TIOCVHANGUP);
+	close(fd);
+	return r;
+}
+
+/* Set @tty's speed as root; 0 or -1. */
+static int set_speed(const char *tty, speed_t speed)
+{
+	struct termios t;
+	int fd, r = -1;
+
+	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!tcgetattr(fd, &t) && !cfsetspeed(&t, speed))
+		r = tcsetattr(fd, TCSANOW, &t);
+	close(fd);
+	return r;
+}
+
+/* Set an administrator's baseline at 57600 baud for @tty, or drop it; 0 or -1. */
+static int console_baseline(const char *tty, bool set)
+{
+	struct portown_baseline b = { .size = sizeof(b), .fd = -1 };
+	struct stat st;
+	int ctl, r = -1;
+
+	ctl = open("/dev/portown", O_RDWR | O_CLOEXEC);
+	if (ctl < 0 || stat(tty, &st))
+		goto out;
+	b.dev_major = major(st.st_rdev);
+	b.dev_minor = minor(st.st_rdev);
+	if (!set) {
+		b.flags = PORTOWN_BASELINE_RESET;
+	} else {
+		if (ioctl(ctl, PORTOWN_IOC_GET_BASELINE, &b))
+			goto out;
+		b.flags = 0;
+		b.c_cflag = (b.c_cflag & ~CBAUD) | B57600;
+		b.c_ispeed = 57600;
+		b.c_ospeed = 57600;
+	}
+	r = ioctl(ctl, PORTOWN_IOC_SET_BASELINE, &b);
+out:
+	if (ctl >= 0)
+		close(ctl);
+	return r;
+}
+
+/*
+ * A kernel console keeps its settings across a hangup, as without
+ * portown: agetty hangs its tty up at every login, and a serial console's
+ * speed is its administrator's choice at boot (the test VM boots with
+ * console=ttyS0,115200, and hangs that very console up: what the VM
+ * writes through /dev/console is not hung up with it).  With an
+ * administrator's baseline the console takes the baseline's speed.
+ */
+TEST(console_keeps_its_speed_across_a_hangup)
+{
+	const char *con = "/dev/ttyS0";
+	struct portown_event ev;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (!is_console("ttyS0"))
+		SKIP(return, "ttyS0 is no console (boot with console=ttyS0,115200)");
+	unload_portown();
+	/* stock: the console's speed survives a hangup */
+	ASSERT_EQ(B115200, speed_at_open(con));
+	ASSERT_EQ(0, hang_up_through_root(con));
+	ASSERT_EQ(B115200, speed_at_open(con));
+
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	ASSERT_EQ(0, hang_up_through_root(con));
+	EXPECT_EQ(B115200, speed_at_open(con)) TH_LOG("the console lost its speed");
+	/* the VM's own /dev/console descriptors hold it too: any owner */
+	EXPECT_TRUE(reinit_of(-1, con, -1, PORTOWN_ID_KEPT | PORTOWN_ID_CONSOLE, &ev))
+		TH_LOG("no reinit saying the console kept its settings");
+
+	/* with an administrator's baseline, the baseline's */
+	ASSERT_EQ(0, console_baseline(con, true)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, hang_up_through_root(con));
+	EXPECT_EQ(B57600, speed_at_open(con)) TH_LOG("the baseline did not reach the console");
+
+	/* back as it was: no baseline, and the console at 115200 */
+	EXPECT_EQ(0, console_baseline(con, false));
+	EXPECT_EQ(0, unload_portown());
+	ASSERT_EQ(0, set_speed(con, B115200));
+	EXPECT_EQ(B115200, speed_at_open(con));
+}
+
+/* Write @word into the port @tty's sysfs file "reset"; 0 or -1. */
+static int set_reset(const char *tty, const char *word)
+{
+	char path[96];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/class/portown/%s/reset", strrchr(tty, '/') + 1);
+	if (!wait_for_path(path, 2000))
+		return -1;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = write(fd, word, strlen(word)) == (ssize_t)strlen(word) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/* A uid-1000 program's settings: raw at 115200, with CRTSCTS; 0 or -1. */
+static int leave_raw_crtscts(struct __test_metadata *_metadata, struct agent *a)
+{
+	struct termios t;
+	int fd;
+
+	if (agent_start(a, USER_UID, "scanner", test_tty()) || agent_do(a, 'o') ||
+	    agent_do(a, 's'))
+		return -1;
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || tcgetattr(fd, &t))
+		return -1;
+	t.c_cflag |= CRTSCTS;
+	if (tcsetattr(fd, TCSANOW, &t))
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/*
+ * The reset policy "close": without any hangup, a port goes back to its
+ * baseline at its last close, so the next opener never inherits what a
+ * port scanner or a crashed program left.  Under the default policy the
+ * tty core keeps the last user's settings for the next opener.
+ */
+TEST(reset_close_gives_the_next_opener_the_baseline)
+{
+	struct agent a = {}, b = {};
+	struct portown_event ev;
+	struct termios t;
+	char buf[16], path[96];
+	int root;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	unload_portown();
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	ASSERT_EQ(0, set_cooked_9600(test_tty()));
+	root = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);	/* a record */
+	ASSERT_GE(root, 0);
+	ASSERT_EQ(0, set_reset(test_tty(), "hangup\n"));
+	close(root);
+
+	/* the default: the next opener inherits them */
+	ASSERT_EQ(0, leave_raw_crtscts(_metadata, &b));
+	EXPECT_EQ(0, agent_do(&b, 'c'));
+	agent_kill(&b);
+	ASSERT_EQ(0, port_settings(test_tty(), &t));
+	EXPECT_TRUE(raw_115200(&t) && (t.c_cflag & CRTSCTS));
+
+	ASSERT_EQ(-1, set_reset(test_tty(), "sometimes"));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, set_reset(test_tty(), "close"));
+	snprintf(path, sizeof(path), "/sys/class/portown/%s/reset", strrchr(test_tty(), '/') + 1);
+	ASSERT_EQ(0, read_text(path, buf, sizeof(buf)));
+	EXPECT_STREQ("close", buf);
+	ASSERT_EQ(0, leave_raw_crtscts(_metadata, &a));
+	EXPECT_EQ(0, agent_do(&a, 'c'));		/* the last close */
+	ASSERT_EQ(0, port_settings(test_tty(), &t));
+	EXPECT_TRUE(cooked_9600(&t) && !(t.c_cflag & CRTSCTS))
+		TH_LOG("speed %u, c_cflag %#x: not the baseline", (unsigned int)cfgetospeed(&t),
+		       t.c_cflag);
+	EXPECT_TRUE(reinit_of(-1, test_tty(), a.pid, PORTOWN_ID_AT_CLOSE |
+			      PORTOWN_RESET_CLOSE << PORTOWN_ID_RESET_SHIFT, &ev));
+	agent_kill(&a);
+	EXPECT_EQ(0, unload_portown());
+}
+
+/*
+ * The reset policy "never": a hangup leaves the settings alone, but the
+ * port is never left unusable: the claim ends and TIOCEXCL goes.
+ */
+TEST(reset_never_keeps_settings_but_frees_the_port)
+{
+	struct agent a = {}, b = {};
+	struct portown_event ev;
+	struct termios t;
+	int root;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	unload_portown();
+	ASSERT_EQ(0, load(portown_ko(), ""));
+	ASSERT_EQ(0, set_cooked_9600(test_tty()));
+	root = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(root, 0);
+	ASSERT_EQ(0, set_reset(test_tty(), "never"));
+	close(root);
+
+	ASSERT_EQ(0, agent_start(&a, USER_UID, "modemd", test_tty()));
+	ASSERT_EQ(0, agent_do(&a, 'o'));
+	ASSERT_EQ(0, agent_do(&a, 's'));		/* raw, 115200 */
+	ASSERT_EQ(0, agent_do(&a, 'C'));		/* claimed ... */
+	ASSERT_EQ(0, agent_do(&a, 'x'));		/* ... and exclusive */
+	ASSERT_EQ(0, hang_up_through_root(test_tty()));
+	ASSERT_EQ(0, agent_do(&a, 'h'));		/* its descriptor is dead, kept */
+
+	ASSERT_EQ(0, agent_start(&b, USER_UID, "dialer", test_tty()));
+	EXPECT_EQ(0, agent_do(&b, 'o')) TH_LOG("the port stayed unusable");
+	EXPECT_EQ(0, agent_do(&b, 'C')) TH_LOG("the old claim outlived the hangup");
+	ASSERT_EQ(0, port_settings(test_tty(), &t));
+	EXPECT_TRUE(raw_115200(&t)) TH_LOG("the settings were reset");
+	EXPECT_TRUE(reinit_of(-1, test_tty(), a.pid, PORTOWN_ID_KEPT | PORTOWN_ID_EXCL |
+			      PORTOWN_RESET_NEVER << PORTOWN_ID_RESET_SHIFT, &ev));
+	agent_kill(&b);
+	agent_kill(&a);
+	EXPECT_EQ(0, unload_portown());
+	EXPECT_EQ(0, set_cooked_9600(test_tty()));
 }
 
 /*

@@ -295,6 +295,69 @@ TEST_F(harm, device_numbers_are_normalised)
 	close(fd);
 }
 
+/* A pty slave's record by descriptor: 0 or -1. */
+static int info_of(int ctl, int fd, struct portown_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->fd = fd;
+	return ioctl(ctl, PORTOWN_IOC_INFO, info);
+}
+
+/*
+ * With track=all, ptys are tracked where the reconciler cannot look a
+ * pty slave up without a descriptor: holding ptys, one claimed and one
+ * exclusive, for several reconciler periods makes no event at all (no
+ * close, repair or uevent storm), and a claim's end through its
+ * descriptor clears the slave's exclusive bit.
+ */
+TEST_F(harm, ptys_held_under_track_all_make_no_spurious_events)
+{
+	struct portown_info before[3], after[3];
+	int master[3], slave[3], extra, excl = 1, i;
+	char name[64];
+
+	ASSERT_EQ(0, load_with(self, "track=all"));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, open_pty(&master[i], &slave[i], name, sizeof(name)));
+	ASSERT_EQ(0, info_of(self->ctl, slave[0], &before[0]));
+	ASSERT_EQ(0, ioctl(self->ctl, PORTOWN_IOC_CLAIM, &before[0])) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, ioctl(slave[1], TIOCEXCL));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, info_of(self->ctl, slave[i], &before[i]));
+	EXPECT_EQ(PORTOWN_STATE_CLAIMED, before[0].state);
+
+	sleep_ms(3500);					/* 3.5 reconciler periods */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, info_of(self->ctl, slave[i], &after[i]));
+		EXPECT_EQ(before[i].state, after[i].state) TH_LOG("pty %d", i);
+		EXPECT_EQ(0, memcmp(&before[i].counters, &after[i].counters,
+				    sizeof(after[i].counters)))
+			TH_LOG("pty %d: closes %llu, repairs %llu after the periods", i,
+			       (unsigned long long)after[i].counters.closes,
+			       (unsigned long long)after[i].counters.repairs);
+		EXPECT_EQ(1, after[i].nr_holders);
+	}
+
+	/* the claim ends with its descriptor, and its exclusive bit with it */
+	ASSERT_EQ(0, ptsname_r(master[0], name, sizeof(name)));
+	extra = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);	/* root: past the claim */
+	ASSERT_GE(extra, 0);
+	ASSERT_EQ(0, ioctl(extra, TIOCGEXCL, &excl));
+	EXPECT_EQ(1, excl);
+	close(slave[0]);
+	ASSERT_EQ(0, ioctl(extra, TIOCGEXCL, &excl));
+	EXPECT_EQ(0, excl) TH_LOG("the claim's exclusive bit outlived it");
+	ASSERT_EQ(0, info_of(self->ctl, extra, &after[0]));
+	EXPECT_EQ(PORTOWN_STATE_OPEN, after[0].state);
+	close(extra);
+	for (i = 0; i < 3; i++) {
+		if (i)
+			close(slave[i]);
+		close(master[i]);
+	}
+}
+
 /*
  * With track=all, a pty is tracked in init's devpts instance only: a user
  * who makes a pty with the same number in an instance of its own (a

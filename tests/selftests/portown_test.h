@@ -315,6 +315,19 @@ static inline bool loop_plugged(int fd)
 	return !uart_quiet(fd) && back;
 }
 
+/* Is @name a kernel console, as /proc/consoles lists them? */
+static inline bool is_console(const char *name)
+{
+	char buf[1024], *line;
+
+	if (read_text("/proc/consoles", buf, sizeof(buf)))
+		return false;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ' ')
+			return true;
+	return false;
+}
+
 /* Wait up to @ms for @path to exist (sysfs entries are made by a work item). */
 static inline bool wait_for_path(const char *path, int ms)
 {

@@ -281,8 +281,10 @@ choose_accel() {
 	log "QEMU accelerator: $PORTOWN_ACCEL"
 }
 
-# Boot a kernel with an initramfs.  Console on ttyS0 (a file, or stdio
-# when $3 is "-"), two spare 16550 UARTs for tests on ttyS1 and ttyS2,
+# Boot a kernel with an initramfs.  Console on ttyS0 at 115200, as a
+# server's serial console is (a file, or stdio when $3 is "-"; the
+# console tests hang it up: what is written through /dev/console is not
+# hung up with it), two spare 16550 UARTs for tests on ttyS1 and ttyS2,
 # results on ttyS3 (file $4).  The test bench's hardware, which the VM
 # drives through the host (host_bench): two more 16550s on a PCI card
 # (ttyS4, ttyS5) and one on a card of its own (ttyS6, which a test can
@@ -311,7 +313,7 @@ boot_vm() {
 		-M pc -accel "${PORTOWN_ACCEL:-tcg}" -smp 2 -m 2048 \
 		-nodefaults -display none -no-reboot \
 		-kernel "$image" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic 8250.nr_uarts=8 $append" \
+		-append "console=ttyS0,115200 panic=-1 oops=panic 8250.nr_uarts=8 $append" \
 		"${con[@]}" -serial null -serial null -serial "file:$results" \
 		-chardev null,id=dcd0 -chardev null,id=dcd1 -chardev null,id=dcd2 \
 		-device pci-serial-2x,chardev1=dcd0,chardev2=dcd1 \
