@@ -175,7 +175,8 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	ASSERT_EQ(0, agent_do(&self->a, 'x'));
 	ASSERT_EQ(0, agent_do(&self->a, 'C'));
 	ASSERT_TRUE(await_sysfs(SYS0, "state", "claimed"));
-	ASSERT_TRUE(exists(SYS0 "/device"));
+	/* the link comes right after the directory, from the same work item */
+	ASSERT_TRUE(wait_for_path(SYS0 "/device", 3000));
 
 	ASSERT_EQ(0, pull_out(USB0));
 	ASSERT_TRUE(await_sysfs(SYS0, "state", "gone"));
