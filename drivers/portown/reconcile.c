@@ -8,8 +8,9 @@
  * an event, each record is checked against its tty: descriptors the
  * registry lists that the tty no longer has (a missed close), descriptors
  * the tty has that the registry lacks (a missed open), descriptors hung up
- * that the registry thinks live (a missed hangup), a claimer that has
- * exited.  Each port with a divergence is repaired, counted in "repairs"
+ * that the registry thinks live (a missed hangup), descriptors a hangup
+ * spared that the registry thinks hung up (those opened through
+ * /dev/console), a claimer that has exited.  Each port with a divergence is repaired, counted in "repairs"
  * and gets a repair event.  Whatever the registry says, a tty whose every
  * descriptor is hung up must not keep TTY_EXCLUSIVE; that is decided and
  * done under the tty lock, where no open or claim can come in between.
@@ -151,6 +152,10 @@ static void portown_compare(struct portown_port *port, struct portown_truth *t,
 		} else if (t->hungup[idx] && !h->hungup) {
 			portown_port_holder_hungup(port, h->file);
 			v->hangup = true;
+			v->repaired = true;
+		} else if (!t->hungup[idx] && h->hungup) {
+			/* opened through /dev/console: a hangup spares it */
+			portown_port_holder_live(port, h->file);
 			v->repaired = true;
 		}
 	}

@@ -825,6 +825,28 @@ void portown_port_holder_hungup(struct portown_port *port, const void *file)
 EXPORT_SYMBOL_IF_KUNIT(portown_port_holder_hungup);
 
 /**
+ * portown_port_holder_live() - mark one descriptor as live again
+ * @port: the record
+ * @file: the descriptor, which the tty core does not count as hung up
+ *
+ * A hangup spares the descriptors opened through /dev/console: they live
+ * on where the record took every descriptor for hung up.
+ *
+ * Context: caller holds the registry's lock.
+ */
+void portown_port_holder_live(struct portown_port *port, const void *file)
+{
+	struct portown_holder *h = portown_port_holder(port, file);
+
+	portown_assert_locked(port);
+	if (h && h->hungup) {
+		h->hungup = false;
+		port->nr_live++;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_holder_live);
+
+/**
  * portown_port_end_claim() - end the claim on a port, if there is one
  * @port: the record
  * @who: the process that ends it, for the history, or NULL

@@ -317,6 +317,7 @@ int portown_port_claim(struct portown_port *port, const void *file,
 int portown_port_release(struct portown_port *port, const struct pid *pid, const void *file,
 			 const struct portown_who *who);
 void portown_port_holder_hungup(struct portown_port *port, const void *file);
+void portown_port_holder_live(struct portown_port *port, const void *file);
 bool portown_port_end_claim(struct portown_port *port, const struct portown_who *who);
 bool portown_port_end_dead_claim(struct portown_port *port);
 void portown_port_deny(struct portown_port *port, const struct portown_who *who);

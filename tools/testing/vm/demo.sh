@@ -164,13 +164,13 @@ run "stty -F /dev/ttyS0 speed"
 printf '$ (login hangs the console up: vhangup(), here TIOCVHANGUP)\n'
 socat -u /dev/ttyS0,ioctl-void=0x5437 /dev/null 2>/dev/null
 run "stty -F /dev/ttyS0 speed"
-run "portownctl history ttyS0 | tail -n 1"
+run "portownctl history ttyS0 | grep reinit | tail -n 1"
 
 say "story 5: reset at close: a port scanner leaves the port raw at 115200 with RTS/CTS"
 run "portownctl reset $PORT close"
 run "su user -s /bin/sh -c 'stty -F /dev/$PORT 115200 raw crtscts'"
 run "stty -F /dev/$PORT speed"
-run "stty -F /dev/$PORT -a | grep -o -- '-*crtscts'"
+run "stty -F /dev/$PORT -a 2>/dev/null | grep -o -- '-*crtscts'"
 run "portownctl history $PORT | tail -n 1"
 run "rmmod portown"
 printf '\n'
