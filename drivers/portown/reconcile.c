@@ -10,10 +10,11 @@
  * the tty has that the registry lacks (a missed open), descriptors hung up
  * that the registry thinks live (a missed hangup), descriptors a hangup
  * spared that the registry thinks hung up (those opened through
- * /dev/console), a claimer that has exited.  Each port with a divergence is repaired, counted in "repairs"
- * and gets a repair event.  Whatever the registry says, a tty whose every
- * descriptor is hung up must not keep TTY_EXCLUSIVE; that is decided and
- * done under the tty lock, where no open or claim can come in between.
+ * /dev/console), a claimer that has exited.  Each port with a divergence
+ * is repaired, counted in "repairs" and gets a repair event.  Whatever
+ * the registry says, a tty whose every descriptor is hung up must not
+ * keep TTY_EXCLUSIVE; that is decided and done under the tty lock, where
+ * no open or claim can come in between.
  *
  * A missed open is found by walking every process's descriptor table, as
  * at load.  That walk is bounded: at most one per second, and none for a
