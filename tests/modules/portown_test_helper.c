@@ -69,8 +69,12 @@ static bool portown_test_is_tty_file(const struct file *file)
 	return !strncmp(sym, "tty_release+0x0/", 16);
 }
 
-static ssize_t tty_exclusive_write(struct file *f, const char __user *ubuf, size_t len,
-				   loff_t *ppos)
+/*
+ * A knob written with the number of one of the writer's tty descriptors,
+ * hung up or not: @tell() of its tty is kept in @val for the next read.
+ */
+static ssize_t tty_knob_write(const char __user *ubuf, size_t len, atomic_t *val,
+			      int (*tell)(struct tty_struct *tty))
 {
 	const struct tty_file_private *priv;
 	struct file *file;
@@ -86,9 +90,9 @@ static ssize_t tty_exclusive_write(struct file *f, const char __user *ubuf, size
 	ret = -ENOTTY;
 	if (portown_test_is_tty_file(file)) {
 		priv = file->private_data;
-		if (priv->tty) {
-			atomic_set(&portown_test_excl,
-				   test_bit(TTY_EXCLUSIVE, &priv->tty->flags));
+		ret = priv->tty ? tell(priv->tty) : -ENOTTY;
+		if (ret >= 0) {
+			atomic_set(val, ret);
 			ret = 0;
 		}
 	}
@@ -96,14 +100,30 @@ static ssize_t tty_exclusive_write(struct file *f, const char __user *ubuf, size
 	return ret ?: len;
 }
 
+static ssize_t tty_knob_read(char __user *ubuf, size_t len, loff_t *ppos, atomic_t *val)
+{
+	char buf[16];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "%d\n", atomic_read(val));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static int portown_test_tty_excl(struct tty_struct *tty)
+{
+	return test_bit(TTY_EXCLUSIVE, &tty->flags);
+}
+
+static ssize_t tty_exclusive_write(struct file *f, const char __user *ubuf, size_t len,
+				   loff_t *ppos)
+{
+	return tty_knob_write(ubuf, len, &portown_test_excl, portown_test_tty_excl);
+}
+
 static ssize_t tty_exclusive_read(struct file *f, char __user *ubuf, size_t len,
 				  loff_t *ppos)
 {
-	char buf[8];
-	int n;
-
-	n = scnprintf(buf, sizeof(buf), "%d\n", atomic_read(&portown_test_excl));
-	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+	return tty_knob_read(ubuf, len, ppos, &portown_test_excl);
 }
 
 static const struct file_operations tty_exclusive_fops = {
@@ -128,37 +148,12 @@ static int portown_test_uart_mctrl(struct tty_struct *tty)
 
 static ssize_t mctrl_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
 {
-	const struct tty_file_private *priv;
-	struct file *file;
-	unsigned int fd;
-	int ret;
-
-	ret = kstrtouint_from_user(ubuf, len, 10, &fd);
-	if (ret)
-		return ret;
-	file = fget(fd);
-	if (!file)
-		return -EBADF;
-	ret = -ENOTTY;
-	if (portown_test_is_tty_file(file)) {
-		priv = file->private_data;
-		ret = priv->tty ? portown_test_uart_mctrl(priv->tty) : -ENOTTY;
-		if (ret >= 0) {
-			atomic_set(&portown_test_mctrl, ret);
-			ret = 0;
-		}
-	}
-	fput(file);
-	return ret ?: len;
+	return tty_knob_write(ubuf, len, &portown_test_mctrl, portown_test_uart_mctrl);
 }
 
 static ssize_t mctrl_read(struct file *f, char __user *ubuf, size_t len, loff_t *ppos)
 {
-	char buf[16];
-	int n;
-
-	n = scnprintf(buf, sizeof(buf), "%d\n", atomic_read(&portown_test_mctrl));
-	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+	return tty_knob_read(ubuf, len, ppos, &portown_test_mctrl);
 }
 
 static const struct file_operations mctrl_fops = {

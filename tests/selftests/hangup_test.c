@@ -952,6 +952,25 @@ static int set_reset(const char *tty, const char *word)
 	return r;
 }
 
+/*
+ * portown loaded, the test port at the driver's settings, its record made
+ * (an open by root) and its reset policy @word; 0 or -1.
+ */
+static int port_with_policy(const char *word)
+{
+	int root, r;
+
+	unload_portown();
+	if (load(portown_ko(), "") || set_cooked_9600(test_tty()))
+		return -1;
+	root = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (root < 0)
+		return -1;
+	r = set_reset(test_tty(), word);
+	close(root);
+	return r;
+}
+
 /* A uid-1000 program's settings: raw at 115200, with CRTSCTS; 0 or -1. */
 static int leave_raw_crtscts(struct __test_metadata *_metadata, struct agent *a)
 {
@@ -983,17 +1002,10 @@ TEST(reset_close_gives_the_next_opener_the_baseline)
 	struct portown_event ev;
 	struct termios t;
 	char buf[16], path[96];
-	int root;
 
 	if (geteuid())
 		SKIP(return, "needs root");
-	unload_portown();
-	ASSERT_EQ(0, load(portown_ko(), ""));
-	ASSERT_EQ(0, set_cooked_9600(test_tty()));
-	root = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);	/* a record */
-	ASSERT_GE(root, 0);
-	ASSERT_EQ(0, set_reset(test_tty(), "hangup\n"));
-	close(root);
+	ASSERT_EQ(0, port_with_policy("hangup\n"));
 
 	/* the default: the next opener inherits them */
 	ASSERT_EQ(0, leave_raw_crtscts(_metadata, &b));
@@ -1029,17 +1041,10 @@ TEST(reset_never_keeps_settings_but_frees_the_port)
 	struct agent a = {}, b = {};
 	struct portown_event ev;
 	struct termios t;
-	int root;
 
 	if (geteuid())
 		SKIP(return, "needs root");
-	unload_portown();
-	ASSERT_EQ(0, load(portown_ko(), ""));
-	ASSERT_EQ(0, set_cooked_9600(test_tty()));
-	root = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	ASSERT_GE(root, 0);
-	ASSERT_EQ(0, set_reset(test_tty(), "never"));
-	close(root);
+	ASSERT_EQ(0, port_with_policy("never"));
 
 	ASSERT_EQ(0, agent_start(&a, USER_UID, "modemd", test_tty()));
 	ASSERT_EQ(0, agent_do(&a, 'o'));
