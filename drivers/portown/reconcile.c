@@ -330,10 +330,30 @@ void portown_reconcile_tty(struct tty_struct *tty)
 	portown_port_put(port);
 }
 
+/*
+ * Resets the probe handlers did (at an open, a release) whose events the
+ * tap's full ring refused: their reinits are recorded now, after every
+ * event queued before them.
+ */
+static void portown_lost_reinits(struct portown_port *port)
+{
+	int n = atomic_xchg(&port->lost_reinits, 0);
+
+	if (!n)
+		return;
+	portown_registry_lock(&portown_live);
+	while (n--)
+		portown_port_reinit(port, NULL, 0);
+	portown_port_repair(port, NULL);
+	portown_registry_unlock(&portown_live);
+}
+
 static void portown_reconcile_port(struct portown_port *port)
 {
-	struct tty_struct *tty = portown_port_open_tty(port);
+	struct tty_struct *tty;
 
+	portown_lost_reinits(port);
+	tty = portown_port_open_tty(port);
 	if (IS_ERR(tty))
 		return;
 	portown_reconcile_one(port, tty);

@@ -177,6 +177,9 @@ struct portown_hist {
  * @reinit_flags: PORTOWN_ID_EXCL when the port was exclusive then
  * @reinit_due: a reset after a hangup is to come, and its reinit event
  *	is to name @reinit_owner
+ * @lost_reinits: resets the probe handlers did whose events the tap's
+ *	full ring refused (atomic: counted through RCU; the reconciler
+ *	records them)
  * @missed_sig: the reconciler's: the descriptors it last looked for in
  *	every process's table and did not find (a sum of their addresses)
  * @missed_at: when it looked, in jiffies
@@ -220,6 +223,7 @@ struct portown_port {
 	struct portown_who reinit_owner;
 	u32 reinit_flags;
 	bool reinit_due;
+	atomic_t lost_reinits;
 	unsigned long missed_sig;
 	unsigned long missed_at;
 };

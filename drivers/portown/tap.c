@@ -117,8 +117,9 @@ static void portown_tap_who(struct portown_who *who)
 /*
  * Queue an event about the tty @devt (and @tty, referenced by the entry
  * when not NULL) for process context.  Any context; never sleeps.
+ * Return false when the ring had no room: the event is counted missed.
  */
-static void portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const void *file,
+static bool portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const void *file,
 			     dev_t devt, unsigned int f_flags)
 {
 	struct portown_tap_event *ev;
@@ -129,7 +130,7 @@ static void portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const vo
 		raw_spin_unlock_irqrestore(&portown_ring_lock, irqflags);
 		atomic_long_inc(&portown_ring_lost);
 		queue_work(portown_tap_wq, &portown_tap_work);	/* to tell of it */
-		return;
+		return false;
 	}
 	ev = &portown_ring[(portown_ring_head + portown_ring_len) % PORTOWN_TAP_RING];
 	/*
@@ -149,6 +150,26 @@ static void portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const vo
 	portown_ring_len++;
 	raw_spin_unlock_irqrestore(&portown_ring_lock, irqflags);
 	queue_work(portown_tap_wq, &portown_tap_work);
+	return true;
+}
+
+/*
+ * A reset a handler did (at an open or a release): its event, or, when
+ * the ring is full, one more in the record's count of reinits to record,
+ * which the reconciler (told at once of the full ring) records.
+ */
+static void portown_tap_reinit(struct tty_struct *tty, u8 flags, bool ref)
+{
+	struct portown_port *port;
+
+	if (portown_tap_push(PORTOWN_TAP_REINIT, flags, ref ? tty : NULL, NULL,
+			     tty_devnum(tty), 0))
+		return;
+	rcu_read_lock();
+	port = portown_port_peek(portown_tap_reg, tty_devnum(tty));
+	if (port)
+		atomic_inc(&port->lost_reinits);
+	rcu_read_unlock();
 }
 
 /*
@@ -376,7 +397,7 @@ static int portown_save_pre(struct kprobe *p, struct pt_regs *regs)
 		flags |= PORTOWN_TAP_AT_CLOSE;
 	}
 	if (portown_reset_now(portown_tap_reg, tty))
-		portown_tap_push(PORTOWN_TAP_REINIT, flags, NULL, NULL, tty_devnum(tty), 0);
+		portown_tap_reinit(tty, flags, false);
 	return 0;
 }
 
@@ -424,8 +445,7 @@ static int portown_reopen_entry(struct kretprobe_instance *ri, struct pt_regs *r
 		portown_tap_push(PORTOWN_TAP_DEAD_CLAIM, 0, NULL, NULL, tty_devnum(tty), 0);
 	if (portown_reset_take(tty)) {
 		if (portown_reset_now(portown_tap_reg, tty))
-			portown_tap_push(PORTOWN_TAP_REINIT, PORTOWN_TAP_RESET, tty, NULL,
-					 tty_devnum(tty), 0);
+			portown_tap_reinit(tty, PORTOWN_TAP_RESET, true);
 		else
 			portown_reset_defer(tty);	/* the hangup's work item does it */
 	}
