@@ -61,6 +61,12 @@ static struct workqueue_struct *portown_reinit_wq;
 #define PORTOWN_DUE_SLOTS	64
 static struct tty_struct *portown_due[PORTOWN_DUE_SLOTS];
 
+/*
+ * At least the number of marks set: every open, reopen and release of a
+ * tracked tty asks for a mark, and almost always none is set.
+ */
+static atomic_t portown_nr_due = ATOMIC_INIT(0);
+
 /**
  * portown_reinit_init() - say where the work items run
  * @wq: the workqueue, flushed by the caller before the module goes
@@ -115,9 +121,11 @@ bool portown_reset_at_close(struct portown_registry *reg, struct tty_struct *tty
 
 	rcu_read_lock();
 	port = portown_port_peek(reg, tty_devnum(tty));
-	close = port && READ_ONCE(port->reset) == PORTOWN_RESET_CLOSE;
+	/* a console keeps its settings unless it has a baseline */
+	close = port && READ_ONCE(port->reset) == PORTOWN_RESET_CLOSE &&
+		(!READ_ONCE(port->console) || rcu_access_pointer(port->baseline));
 	rcu_read_unlock();
-	return close && portown_reset_mode(reg, tty) != PORTOWN_HUP_KEEP;
+	return close;
 }
 
 /**
@@ -139,9 +147,11 @@ bool portown_reset_defer(struct tty_struct *tty)
 	for (i = 0; i < PORTOWN_DUE_SLOTS; i++)
 		if (READ_ONCE(portown_due[i]) == tty)
 			return false;
+	atomic_inc(&portown_nr_due);		/* before the mark can be seen */
 	for (i = 0; i < PORTOWN_DUE_SLOTS; i++)
 		if (!cmpxchg(&portown_due[i], NULL, tty))
 			return true;
+	atomic_dec(&portown_nr_due);
 	return false;
 }
 
@@ -158,9 +168,15 @@ bool portown_reset_take(struct tty_struct *tty)
 {
 	unsigned int i;
 
-	for (i = 0; i < PORTOWN_DUE_SLOTS; i++)
-		if (READ_ONCE(portown_due[i]) == tty && cmpxchg(&portown_due[i], tty, NULL) == tty)
+	if (!atomic_read(&portown_nr_due))
+		return false;
+	for (i = 0; i < PORTOWN_DUE_SLOTS; i++) {
+		if (READ_ONCE(portown_due[i]) == tty &&
+		    cmpxchg(&portown_due[i], tty, NULL) == tty) {
+			atomic_dec(&portown_nr_due);
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -181,6 +197,14 @@ static void portown_reset_termios(struct portown_registry *reg, struct tty_struc
 	tty->termios = b ? b->termios : tty->driver->init_termios;
 	rcu_read_unlock();
 	tty->termios.c_line = N_TTY;
+}
+
+/* Reset @tty's settings, waiting for the termios lock.  Process context. */
+static void portown_reset_wait(struct portown_registry *reg, struct tty_struct *tty)
+{
+	down_write(&tty->termios_rwsem);
+	portown_reset_termios(reg, tty);
+	up_write(&tty->termios_rwsem);
 }
 
 /**
@@ -219,13 +243,10 @@ bool portown_reinit_locked(struct portown_registry *reg, struct tty_struct *tty,
 	if (!tty->count || !test_bit(TTY_HUPPED, &tty->flags))
 		return false;
 	portown_reset_take(tty);
-	if (portown_reset_mode(reg, tty) == PORTOWN_HUP_KEEP) {
+	if (portown_reset_mode(reg, tty) == PORTOWN_HUP_KEEP)
 		*flags |= PORTOWN_ID_KEPT;
-		return true;
-	}
-	down_write(&tty->termios_rwsem);
-	portown_reset_termios(reg, tty);
-	up_write(&tty->termios_rwsem);
+	else
+		portown_reset_wait(reg, tty);
 	return true;
 }
 
@@ -245,9 +266,7 @@ static bool portown_reinit_due(struct portown_reinit *r)
 {
 	if (!r->tty->count || !portown_reset_take(r->tty))
 		return false;
-	down_write(&r->tty->termios_rwsem);
-	portown_reset_termios(r->reg, r->tty);
-	up_write(&r->tty->termios_rwsem);
+	portown_reset_wait(r->reg, r->tty);
 	return true;
 }
 
