@@ -992,8 +992,10 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_reinit_later);
  */
 void portown_port_reinit(struct portown_port *port, const struct portown_who *who, u32 flags)
 {
+	bool due = !who && port->reinit_due;
+
 	portown_assert_locked(port);
-	if (!who && port->reinit_due) {
+	if (due) {
 		who = &port->reinit_owner;
 		flags |= port->reinit_flags;
 	}
@@ -1002,8 +1004,11 @@ void portown_port_reinit(struct portown_port *port, const struct portown_who *wh
 	flags |= (u32)port->reset << PORTOWN_ID_RESET_SHIFT;
 	port->counters.reinits++;
 	portown_port_record_flags(port, PORTOWN_EV_REINIT, who, flags);
-	port->reinit_due = false;
-	portown_who_put(&port->reinit_owner);
+	/* a reinit that names its own owner leaves the one due for its reset */
+	if (due) {
+		port->reinit_due = false;
+		portown_who_put(&port->reinit_owner);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_reinit);
 
