@@ -374,7 +374,15 @@ static int portown_hangup_pre(struct kprobe *p, struct pt_regs *regs)
 	if (test_and_clear_bit(TTY_EXCLUSIVE, &tty->flags))
 		flags |= PORTOWN_TAP_EXCL;
 	flags |= portown_hangup_reset(tty);
-	portown_tap_push(PORTOWN_TAP_HANGUP, flags, tty, NULL, tty_devnum(tty), 0);
+	/*
+	 * A full ring loses the event, and with it the work item that was to
+	 * do the reset: it is done now, and the reconciler, which repairs the
+	 * missed hangup, records it (an open or the release must not record
+	 * a second one).
+	 */
+	if (!portown_tap_push(PORTOWN_TAP_HANGUP, flags, tty, NULL, tty_devnum(tty), 0) &&
+	    (flags & PORTOWN_TAP_DUE) && portown_reset_take(tty))
+		portown_reset_now(portown_tap_reg, tty);
 	return 0;
 }
 
