@@ -10,7 +10,10 @@
 #define _PORTOWN_COMPAT_H
 
 #include <linux/build_bug.h>
+#include <linux/bug.h>
 #include <linux/module.h>
+#include <linux/tty.h>
+#include <linux/tty_ldisc.h>
 
 /*
  * EXPORT_SYMBOL_IF_KUNIT() exports a symbol for the KUnit suites when the
@@ -56,6 +59,52 @@ struct path;
 struct vfsmount;
 int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt, const char *name,
 		    unsigned int flags, struct path *path);
+#endif
+
+/*
+ * N_DEVELOPMENT (29) is named since 5.14.  Before, 29 is a free number
+ * below NR_LDISCS (30 on 5.10), just not reserved for development: the
+ * shim still checks /proc/tty/ldiscs before taking it.
+ */
+#ifndef N_DEVELOPMENT
+#define N_DEVELOPMENT	29
+#endif
+static_assert(N_DEVELOPMENT < NR_LDISCS, "N_DEVELOPMENT out of range");
+
+/*
+ * A line discipline registers with its operations alone since 5.14
+ * (they carry the number); before, with the number and the operations,
+ * and unregistering took the number and failed with -EBUSY while a tty
+ * used the discipline (the shim's owner pins the module, so not at exit).
+ */
+static inline int portown_register_ldisc(struct tty_ldisc_ops *ops)
+{
+#ifdef PORTOWN_HAVE_LDISC_REGISTER_NUM
+	return tty_register_ldisc(ops->num, ops);
+#else
+	return tty_register_ldisc(ops);
+#endif
+}
+
+static inline void portown_unregister_ldisc(struct tty_ldisc_ops *ops)
+{
+#ifdef PORTOWN_HAVE_LDISC_REGISTER_NUM
+	WARN_ON(tty_unregister_ldisc(ops->num));
+#else
+	tty_unregister_ldisc(ops);
+#endif
+}
+
+/*
+ * A line discipline's ioctl() took the tty's struct file until 5.16; the
+ * shim passes it on to N_TTY and uses it for nothing else.
+ */
+#ifdef PORTOWN_HAVE_LDISC_IOCTL_FILE
+#define PORTOWN_LDISC_IOCTL_FILE	struct file *file,
+#define PORTOWN_LDISC_IOCTL_PASS	file,
+#else
+#define PORTOWN_LDISC_IOCTL_FILE
+#define PORTOWN_LDISC_IOCTL_PASS
 #endif
 
 #endif /* _PORTOWN_COMPAT_H */

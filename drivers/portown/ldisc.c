@@ -40,8 +40,8 @@ static struct tty_ldisc_ops portown_ldisc_ops;
 /* N_TTY's own operations that the shim wraps */
 static int (*portown_n_tty_open)(struct tty_struct *tty);
 static void (*portown_n_tty_close)(struct tty_struct *tty);
-static int (*portown_n_tty_ioctl)(struct tty_struct *tty, unsigned int cmd,
-				  unsigned long arg);
+static int (*portown_n_tty_ioctl)(struct tty_struct *tty, PORTOWN_LDISC_IOCTL_FILE
+				  unsigned int cmd, unsigned long arg);
 
 static int portown_ldisc_open(struct tty_struct *tty)
 {
@@ -74,13 +74,13 @@ static void portown_ldisc_close(struct tty_struct *tty)
  * other command goes to N_TTY.  The tty core and the driver have already
  * passed on the command when it gets here.
  */
-static int portown_ldisc_ioctl(struct tty_struct *tty, unsigned int cmd,
-			       unsigned long arg)
+static int portown_ldisc_ioctl(struct tty_struct *tty, PORTOWN_LDISC_IOCTL_FILE
+			       unsigned int cmd, unsigned long arg)
 {
 	long ret;
 
 	if (_IOC_TYPE(cmd) != PORTOWN_IOC_MAGIC)
-		return portown_n_tty_ioctl(tty, cmd, arg);
+		return portown_n_tty_ioctl(tty, PORTOWN_LDISC_IOCTL_PASS cmd, arg);
 	ret = portown_ioctl(tty, cmd, (void __user *)arg);
 	return ret == -ENOIOCTLCMD ? -ENOTTY : ret;
 }
@@ -224,7 +224,7 @@ int portown_ldisc_register(int num)
 	portown_ldisc_ops.name = "portown";
 	portown_ldisc_ops.owner = THIS_MODULE;
 
-	return tty_register_ldisc(&portown_ldisc_ops);
+	return portown_register_ldisc(&portown_ldisc_ops);
 }
 
 /**
@@ -235,5 +235,5 @@ int portown_ldisc_register(int num)
  */
 void portown_ldisc_unregister(void)
 {
-	tty_unregister_ldisc(&portown_ldisc_ops);
+	portown_unregister_ldisc(&portown_ldisc_ops);
 }

@@ -37,6 +37,7 @@ bool portown_current_holds(const void *file);
 bool portown_current_has_port(dev_t devt);
 struct tty_struct *portown_current_tty(dev_t devt);
 bool portown_tty_is_console(struct tty_struct *tty);
+struct tty_struct *portown_tty_lookup(dev_t devt);
 
 /**
  * struct portown_found - a descriptor found in a process's table

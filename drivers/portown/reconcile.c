@@ -299,7 +299,7 @@ out:
  */
 static struct tty_struct *portown_port_open_tty(struct portown_port *port)
 {
-	struct tty_struct *tty = tty_kopen_shared(port->devt);
+	struct tty_struct *tty = portown_tty_lookup(port->devt);
 
 	if (IS_ERR(tty) && PTR_ERR(tty) == -ENODEV)
 		return NULL;		/* no driver has the number any more */

@@ -301,7 +301,7 @@ struct portown_excl_clear {
 static void portown_excl_clear_work(struct work_struct *work)
 {
 	struct portown_excl_clear *c = container_of(work, struct portown_excl_clear, work);
-	struct tty_struct *tty = c->tty ?: tty_kopen_shared(c->devt);
+	struct tty_struct *tty = c->tty ?: portown_tty_lookup(c->devt);
 	struct portown_port *port;
 
 	if (!IS_ERR_OR_NULL(tty)) {

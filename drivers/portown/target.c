@@ -93,7 +93,7 @@ static int portown_target_dev(u32 major, u32 minor, struct portown_target *t)
 		return -EINVAL;
 	t->devt = MKDEV(major, minor);
 	/* NULL: a tty the driver has, not open; an error: no such tty */
-	tty = tty_kopen_shared(t->devt);
+	tty = portown_tty_lookup(t->devt);
 	none = IS_ERR(tty);
 	if (none)
 		tty = NULL;

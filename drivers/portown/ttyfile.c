@@ -21,8 +21,11 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/kallsyms.h>
+#include <linux/kprobes.h>
 #include <linux/magic.h>
 #include <linux/moduleparam.h>
+#include <linux/mount.h>
+#include <linux/mutex.h>
 #include <linux/namei.h>
 #include <linux/path.h>
 #include <linux/pid.h>
@@ -34,6 +37,7 @@
 #include <linux/timekeeping.h>
 #include <linux/tty.h>
 #include <linux/tty_driver.h>
+#include <linux/vt_kern.h>
 
 #include "portown.h"
 #include "registry.h"
@@ -154,6 +158,95 @@ static void portown_find_devpts(void)
 	path_put(&root);
 }
 
+/* --- a tty by device number ------------------------------------------- */
+
+#ifdef PORTOWN_HAVE_TTY_KOPEN_SHARED
+static void portown_tty_lookup_init(void)
+{
+}
+
+/**
+ * portown_tty_lookup() - the open tty of a device number, without opening it
+ * @devt: the device number; 4:0 stands for the foreground console
+ *
+ * Context: process context; takes the tty core's tty_mutex.
+ * Return: the tty, referenced (tty_kref_put()), unlocked; NULL when the
+ * driver has the number but the tty is not open; ERR_PTR(-ENODEV) when no
+ * driver has it, ERR_PTR(-EIO) for a tty that cannot be looked up without
+ * a descriptor (a pty slave).
+ */
+struct tty_struct *portown_tty_lookup(dev_t devt)
+{
+	return tty_kopen_shared(devt);
+}
+#else
+/*
+ * Before tty_kopen_shared() (5.12) the tty core offers only the exclusive
+ * tty_kopen(), which opens a tty that is not open and fails on one that
+ * is.  This is tty_kopen_shared() as 5.12 has it: the driver of the number
+ * from the list of drivers, its tty from its table, both under tty_mutex.
+ * Neither is exported; kallsyms has them (CONFIG_KALLSYMS_ALL), and
+ * kallsyms_lookup_name(), unexported since 5.7, is found through a kprobe.
+ * Where that fails, portown still loads: a tty that is not its caller's
+ * cannot be looked up by number (see the admin guide, "Kernels").
+ */
+static struct list_head *portown_tty_drivers;
+static struct mutex *portown_tty_mutex;
+
+static void portown_tty_lookup_init(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long (*lookup)(const char *name);
+	struct list_head *drivers = NULL;
+	struct mutex *lock = NULL;
+	int ret;
+
+	ret = register_kprobe(&kp);
+	if (!ret) {
+		lookup = (unsigned long (*)(const char *))kp.addr;
+		unregister_kprobe(&kp);
+		drivers = (struct list_head *)lookup("tty_drivers");
+		lock = (struct mutex *)lookup("tty_mutex");
+	}
+	if (!drivers || !lock) {
+		pr_warn("no tty_kopen_shared() and no tty_drivers in kallsyms (%d): ttys other than the caller's are not looked up by number\n",
+			ret);
+		return;
+	}
+	portown_tty_drivers = drivers;
+	portown_tty_mutex = lock;
+}
+
+struct tty_struct *portown_tty_lookup(dev_t devt)
+{
+	struct tty_struct *tty = ERR_PTR(-ENODEV);
+	struct tty_driver *driver;
+	int index;
+
+	if (!portown_tty_mutex)
+		return ERR_PTR(-EIO);	/* cannot be told */
+#ifdef CONFIG_VT
+	if (devt == MKDEV(TTY_MAJOR, 0))
+		devt = MKDEV(TTY_MAJOR, fg_console + 1);
+#endif
+	mutex_lock(portown_tty_mutex);
+	list_for_each_entry(driver, portown_tty_drivers, tty_drivers) {
+		dev_t base = MKDEV(driver->major, driver->minor_start);
+
+		if (devt < base || devt >= base + driver->num)
+			continue;
+		index = devt - base;
+		if (driver->ops->lookup)
+			tty = ERR_PTR(-EIO);
+		else
+			tty = tty_kref_get(driver->ttys[index]);
+		break;
+	}
+	mutex_unlock(portown_tty_mutex);
+	return tty;
+}
+#endif
+
 /**
  * portown_tty_is_console() - is a tty a kernel console
  * @tty: the tty
@@ -189,6 +282,7 @@ bool portown_tty_is_console(struct tty_struct *tty)
  */
 int portown_ttyfile_init(void)
 {
+	portown_tty_lookup_init();
 	if (!strcmp(track, "all"))
 		portown_track_all = true;
 	else if (strcmp(track, "serial"))

@@ -216,7 +216,11 @@ static int __init portown_test_helper_init(void)
 		portown_test_ldisc_ops.num = ldisc;
 		portown_test_ldisc_ops.name = "po_test_hold";
 		portown_test_ldisc_ops.owner = THIS_MODULE;
+#ifdef PORTOWN_HAVE_LDISC_REGISTER_NUM
+		ret = tty_register_ldisc(ldisc, &portown_test_ldisc_ops);
+#else
 		ret = tty_register_ldisc(&portown_test_ldisc_ops);
+#endif
 		if (ret)
 			return ret;
 	}
@@ -234,8 +238,13 @@ static int __init portown_test_helper_init(void)
 static void __exit portown_test_helper_exit(void)
 {
 	debugfs_remove_recursive(portown_test_debugfs);
+#ifdef PORTOWN_HAVE_LDISC_REGISTER_NUM
+	if (ldisc >= 0)
+		WARN_ON(tty_unregister_ldisc(ldisc));
+#else
 	if (ldisc >= 0)
 		tty_unregister_ldisc(&portown_test_ldisc_ops);
+#endif
 }
 
 module_init(portown_test_helper_init);
