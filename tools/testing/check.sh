@@ -7,7 +7,10 @@
 # "N passed, N failed, N skipped".
 #
 # Environment:
-#   PORTOWN_KERNELS	subset of "stock-6.1 stock-6.12 rt-6.12 debug-6.12"
+#   PORTOWN_KERNELS	subset of "stock-5.10 stock-6.1 stock-6.12 rt-6.12
+#			stock-bpo debug-6.12"
+#   PORTOWN_LANES	how many kernels are tested at once (default: one
+#			per host core, at most 2; each VM runs on one core)
 #   PORTOWN_TESTS	the test programs to run (default: all)
 #   PORTOWN_CANARY	one canary of the bed (see canaries.sh): the run
 #			must fail
@@ -72,7 +75,7 @@ run_kernel() {
 	mkdir -p "$dir"
 	t0=$(date +%s)
 	log "$k: preparing the kernel"
-	if ! (prepare_kernel "$k" && declare -p K_IMAGE K_KDIR K_RELEASE K_MODULES >"$dir/kernel.env") \
+	if ! (prepare_kernel "$k" && declare -p K_IMAGE K_KDIR K_RELEASE K_MODULES K_ROOT >"$dir/kernel.env") \
 		>"$dir/prepare.log" 2>&1; then
 		cat "$dir/prepare.log" >&2
 		record "$k" fail "kernel: cannot prepare $k (see $dir/prepare.log)"
@@ -91,8 +94,8 @@ run_kernel() {
 		kind=stock timeout=600
 	fi
 
-	log "$k: building the module for $K_RELEASE"
-	if build_modules "$K_KDIR" "$dir/mod"; then
+	log "$k: building the module for $K_RELEASE${K_ROOT:+ in the build root of its release}"
+	if build_modules "$K_KDIR" "$dir/mod" "$K_ROOT"; then
 		if grep -aE 'warning:|error:' "$dir/mod/build.log" >&2; then
 			record "$k" fail "build: portown.ko with W=1 has warnings"
 		else
@@ -158,9 +161,42 @@ else
 	cat "$RUN/tools-build.log" >&2
 	record host fail "build: tools (see $RUN/tools-build.log)"
 fi
-for k in $KERNELS; do
-	run_kernel "$k" "$SRC"
-done
+# The kernels in lanes: each lane tests its kernels one after the other,
+# the lanes run at once.  The longest first, each to the lane with the
+# least work so far.
+weight() {
+	case $1 in debug-*) echo 12 ;; rt-*) echo 3 ;; *) echo 2 ;; esac
+}
+
+run_lanes() {
+	local lanes=$1 i best name pid
+	local -a kernels=() work=() pids=()
+	shift
+	for ((i = 0; i < lanes; i++)); do
+		kernels[i]='' work[i]=0
+	done
+	for name in $(for k in "$@"; do printf '%s %s\n' "$(weight "$k")" "$k"; done |
+		sort -rnsk1,1 | cut -d' ' -f2); do
+		best=0
+		for ((i = 1; i < lanes; i++)); do
+			[ "${work[i]}" -lt "${work[best]}" ] && best=$i
+		done
+		kernels[best]="${kernels[best]} $name"
+		work[best]=$((work[best] + $(weight "$name")))
+	done
+	for ((i = 0; i < lanes; i++)); do
+		[ -n "${kernels[i]}" ] || continue
+		log "lane $i:${kernels[i]}"
+		(for k in ${kernels[i]}; do run_kernel "$k" "$SRC"; done) &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || record host fail "a lane of kernels ended with an error"
+	done
+}
+
+# shellcheck disable=SC2086 # a list of names
+run_lanes "${PORTOWN_LANES:-$((JOBS < 2 ? 1 : 2))}" $KERNELS
 check_manifest host "" "$LINTED"
 
 summary "$KERNELS"

@@ -16,7 +16,7 @@ mkdir -p "$dir/payload/modules" "$dir/payload/vm"
 ensure_deps
 prepare_kernel "$k"
 log "building portown for $K_RELEASE"
-build_modules "$K_KDIR" "$dir/mod" || { tail -n 30 "$dir/mod/build.log" >&2; die "build failed"; }
+build_modules "$K_KDIR" "$dir/mod" "$K_ROOT" || { tail -n 30 "$dir/mod/build.log" >&2; die "build failed"; }
 cp "$dir/mod/drivers/portown/portown.ko" "$dir/payload/modules/"
 copy_kmods "$K_MODULES" "$dir/payload/kmod"
 cp "$TESTING"/vm/*.sh "$dir/payload/vm/"

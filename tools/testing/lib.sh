@@ -36,7 +36,8 @@ SOURCE_PKG=linux-source-6.12
 BASE_PACKAGES=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils kmod gcc make
 	libc6-dev bc bison flex libelf-dev libssl-dev rsync python3 perl
-	sparse shellcheck socat picocom "$SOURCE_PKG"
+	sparse shellcheck socat picocom mmdebstrap debian-archive-keyring
+	"$SOURCE_PKG"
 )
 
 # Debian programs the VM runs as real clients, copied with their libraries.
@@ -180,11 +181,142 @@ prepare_debug() {
 	K_RELEASE=$(cat "$out/include/config/kernel.release")
 }
 
-# The kernels make check covers, by name.
-ALL_KERNELS="stock-6.1 stock-6.12 rt-6.12 debug-6.12"
-
-prepare_kernel() {
+# Kernels of other Debian releases than the host's: the suites their
+# packages come from, and the release whose meta package names the kernel
+# (empty: the first suite's).  Each is built with its release's own
+# compiler in a build root of that release.
+#   stock-5.10	Debian 11's long-term kernel, with its security updates
+#   stock-bpo	trixie-backports' newest kernel (7.3 today)
+release_suites() {
 	case $1 in
+	stock-5.10) R_SUITES="bullseye bullseye-updates bullseye-security" R_DEFAULT= ;;
+	stock-bpo) R_SUITES="trixie trixie-updates trixie-security trixie-backports"
+		R_DEFAULT=trixie-backports ;;
+	*) die "unknown release kernel $1" ;;
+	esac
+}
+
+# apt-get or apt-cache ($2...) on a private index of Debian's archive for
+# the suites of kernel $1 (release_suites), in the cache: the host's own
+# apt state is never touched.  The index is updated once per run.
+declare -A apt_private_updated=()
+apt_private() {
+	local name=$1 d s url
+	shift
+	release_suites "$name"
+	d=$PORTOWN_CACHE/apt/$name
+	local -a opts=(-o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
+		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" -o Dir::State::status=/dev/null
+		-o APT::Architecture=amd64 -o APT::Architectures::=amd64 -o Acquire::Languages=none
+		-o APT::Install-Recommends=false -o APT::Sandbox::User=root)
+	[ -n "$R_DEFAULT" ] && opts+=(-o APT::Default-Release="$R_DEFAULT")
+	if [ -z "${apt_private_updated[$name]:-}" ]; then
+		mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+		: >"$d/sources.list"
+		for s in $R_SUITES; do
+			case $s in
+			*-security) url=http://deb.debian.org/debian-security ;;
+			*) url=http://deb.debian.org/debian ;;
+			esac
+			echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $url $s main" \
+				>>"$d/sources.list"
+		done
+		if [ -z "${PORTOWN_OFFLINE:-}" ]; then
+			apt-get "${opts[@]}" -qq update >&2 ||
+				log "warning: cannot update the index of $R_SUITES; using it as it is"
+		fi
+		apt_private_updated[$name]=1
+	fi
+	"$1" "${opts[@]}" "${@:2}"
+}
+
+# A minimal build root of kernel $1's release holding packages $2...
+# (and what they need, no more), for building modules with that release's
+# compiler and kbuild; prints its path.  Cached under a key of the suites
+# and every package's version, so an update of any of them makes a new root.
+build_root() {
+	local name=$1 closure key root inc s url
+	local -a mirrors=()
+	shift
+	release_suites "$name"
+	closure=$(apt_private "$name" apt-get install -s -q "$@" |
+		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p' | LC_ALL=C sort)
+	[ -n "$closure" ] || die "$name: cannot resolve $* in $R_SUITES"
+	key=$(printf '%s\n' "$R_SUITES" "$closure" | sha256sum | cut -c1-16)
+	root=$PORTOWN_CACHE/roots/$name-$key
+	if [ ! -f "$root/.complete" ]; then
+		log "$name: making a build root of ${R_SUITES%% *} in $root (minutes, cached afterwards)"
+		rm -rf "$root" "$root.tmp"
+		mkdir -p "$(dirname "$root")"
+		for s in $R_SUITES; do
+			case $s in
+			*-security) url=http://deb.debian.org/debian-security ;;
+			*) url=http://deb.debian.org/debian ;;
+			esac
+			mirrors+=("deb $url $s main")
+		done
+		# every version pinned: the root is exactly what its key says
+		inc=$(echo "$closure" | paste -sd,)
+		mmdebstrap --quiet --variant=essential --mode=root --include="$inc" \
+			--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+			--dpkgopt='path-exclude=/usr/share/locale/*' \
+			"${R_SUITES%% *}" "$root.tmp" "${mirrors[@]}" >&2 ||
+			die "$name: mmdebstrap failed"
+		printf '%s\n' "$closure" >"$root.tmp/.closure"
+		touch "$root.tmp/.complete"
+		mv "$root.tmp" "$root"
+	fi
+	echo "$root"
+}
+
+# Fetch and unpack the kernel of another release ($1, see release_suites)
+# through its meta package; make its build root.  Newer releases ship the
+# image in linux-binary-<release> (usr/lib/modules/<release>/vmlinuz) and
+# the modules in linux-modules-<release>, older ones both in linux-image-*.
+prepare_release() {
+	local name=$1 pkg release dir p
+	pkg=$(apt_private "$name" apt-cache depends linux-image-amd64 |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+	[ -n "$pkg" ] || die "$name: cannot resolve the kernel of $R_SUITES"
+	release=${pkg#linux-image-}
+	dir=$PORTOWN_CACHE/kernel/$release
+	if [ ! -f "$dir/.unpacked" ]; then
+		log "$name: fetching $pkg"
+		rm -rf "$dir"
+		mkdir -p "$dir/dl"
+		for p in "$pkg" $(apt_private "$name" apt-cache depends "$pkg" |
+			awk -v R="$release" '$1 == "Depends:" && ($2 == "linux-binary-" R ||
+				$2 == "linux-modules-" R || $2 == "linux-base-" R) { print $2 }'); do
+			(cd "$dir/dl" && apt_private "$name" apt-get download "$p" >&2) ||
+				die "$name: cannot download $p"
+		done
+		for p in "$dir"/dl/*.deb; do
+			dpkg-deb -x "$p" "$dir/root"
+		done
+		rm -rf "$dir/dl"
+		touch "$dir/.unpacked"
+	fi
+	K_RELEASE=$release
+	K_IMAGE=$dir/root/boot/vmlinuz-$release
+	[ -f "$K_IMAGE" ] || K_IMAGE=$dir/root/usr/lib/modules/$release/vmlinuz
+	K_MODULES=$dir/root/lib/modules/$release
+	[ -d "$K_MODULES" ] || K_MODULES=$dir/root/usr/lib/modules/$release
+	[ -f "$K_IMAGE" ] || die "no kernel image in $pkg or the packages it depends on"
+	K_ROOT=$(build_root "$name" "linux-headers-$release" make binutils)
+	K_KDIR=/usr/src/linux-headers-$release
+	[ -d "$K_ROOT$K_KDIR" ] || die "no headers at $K_ROOT$K_KDIR"
+}
+
+# The kernels make check covers, by name.
+ALL_KERNELS="stock-5.10 stock-6.1 stock-6.12 rt-6.12 stock-bpo debug-6.12"
+
+# Sets K_IMAGE, K_MODULES (empty: no modules), K_KDIR, K_RELEASE and
+# K_ROOT, the build root the module is built in (empty: the host).
+prepare_kernel() {
+	K_ROOT=
+	case $1 in
+	stock-5.10 | stock-bpo) prepare_release "$1" ;;
 	stock-6.1) prepare_stock 6.1 ;;
 	stock-6.12) prepare_stock 6.12 ;;
 	rt-6.12) prepare_stock 6.12-rt ;;
@@ -193,18 +325,43 @@ prepare_kernel() {
 	esac
 }
 
-# Build the module for one kernel in a private copy of the tree, so that
-# builds for different kernels never share objects.  Output in $2.
+# Build the module and the test helper with W=1 for kernel tree $1 in a
+# private copy of the tree, so that builds for different kernels never
+# share objects; output in $2.  With a build root $3, in that root (a
+# chroot, /proc mounted for the build only), with its own compiler.
 build_modules() {
-	local kdir=$1 dir=$2
+	local kdir=$1 dir=$2 root=${3:-} work rc=0
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp -a "$PORTOWN_TOP/Kbuild" "$PORTOWN_TOP/Makefile" "$PORTOWN_TOP/drivers" \
 		"$PORTOWN_TOP/include" "$dir/"
 	cp -a "$PORTOWN_TOP/tests/modules" "$dir/helper"
-	make -C "$kdir" M="$dir" W=1 \
-		-j"$JOBS" modules >"$dir/build.log" 2>&1 &&
-		make -C "$kdir" M="$dir/helper" W=1 -j"$JOBS" modules >>"$dir/build.log" 2>&1
+	if [ -z "$root" ]; then
+		make -C "$kdir" M="$dir" W=1 -j"$JOBS" modules >"$dir/build.log" 2>&1 &&
+			make -C "$kdir" M="$dir/helper" W=1 -j"$JOBS" modules >>"$dir/build.log" 2>&1
+		return
+	fi
+	mkdir -p "$root/build"
+	work=$(mktemp -d "$root/build/portown.XXXXXX")
+	cp -a "$dir/." "$work/"
+	mkdir -p "$root/proc"
+	mount -t proc proc "$root/proc" || { rm -rf "$work"; return 1; }
+	{
+		in_root "$root" make -C "$kdir" M="${work#"$root"}" W=1 -j"$JOBS" modules &&
+			in_root "$root" make -C "$kdir" M="${work#"$root"}/helper" W=1 -j"$JOBS" modules
+	} >"$dir/build.log" 2>&1 || rc=$?
+	umount "$root/proc" || true
+	# the objects as a host build leaves them, paths as in the root
+	cp -a "$work/." "$dir/"
+	rm -rf "$work"
+	return "$rc"
+}
+
+# Run a command in build root $1 with a clean environment.
+in_root() {
+	local root=$1
+	shift
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 "$@"
 }
 
 # Copy host programs into root $1 at their own paths, with the shared
