@@ -88,7 +88,7 @@ static int __init portown_init(void)
 	portown_tap_init(&portown_live, portown_wq, portown_debugfs, &portown_tap_ops);
 	if (portown_tap_active())
 		pr_info("tap on the tty core active; %u tty descriptors open at load\n",
-			portown_discover());
+			portown_discover(false));
 	portown_sysfs_start();
 	portown_reconcile_init(portown_wq, portown_debugfs);
 

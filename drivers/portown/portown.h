@@ -167,7 +167,7 @@ void portown_track_snapshot_put(struct portown_port **ports, unsigned int nr);
 struct portown_port *portown_track_tty(struct tty_struct *tty);
 struct portown_port *portown_track_adopt(struct tty_struct *tty, struct file *file);
 void portown_track_shim(struct tty_struct *tty, bool attached);
-unsigned int portown_discover(void);
+unsigned int portown_discover(bool repair);
 
 /* reconcile.c: the reconciler */
 void portown_reconcile_soon(void);

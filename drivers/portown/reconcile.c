@@ -214,13 +214,13 @@ static void portown_find_missing(struct portown_port *port, const struct portown
 	if (known || !portown_walk_allowed())
 		return;
 	atomic_inc(&portown_walks);
-	portown_discover();
+	/* each holder found is counted as a repair as it is recorded */
+	portown_discover(true);
 	portown_registry_lock(&portown_live);
 	port->missed_sig = missing;
 	port->missed_at = jiffies;
 	for (i = 0; i < t->n; i++) {
 		if (t->missing[i] && portown_port_holder(port, t->file[i])) {
-			portown_port_repair(port, NULL);
 			port->missed_sig = 0;
 			break;
 		}

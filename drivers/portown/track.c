@@ -351,8 +351,9 @@ void portown_track_shim(struct tty_struct *tty, bool attached)
 	portown_who_put(&who);
 }
 
-static void portown_discovered(const struct portown_found *found, unsigned int n,
-			       const struct portown_who *who)
+/* Record what a walk found; count a repair in each record that lacked it. */
+static void portown_found_batch(const struct portown_found *found, unsigned int n,
+				const struct portown_who *who, bool repair)
 {
 	struct portown_port *port;
 	unsigned int i;
@@ -369,12 +370,28 @@ static void portown_discovered(const struct portown_found *found, unsigned int n
 			continue;
 		if (found[i].hungup)
 			portown_port_holder_hungup(port, file);
+		if (repair)
+			portown_port_repair(port, NULL);
 	}
 	portown_registry_unlock(&portown_live);
 }
 
+static void portown_discovered(const struct portown_found *found, unsigned int n,
+			       const struct portown_who *who)
+{
+	portown_found_batch(found, n, who, false);
+}
+
+static void portown_rediscovered(const struct portown_found *found, unsigned int n,
+				 const struct portown_who *who)
+{
+	portown_found_batch(found, n, who, true);
+}
+
 /**
  * portown_discover() - record the tty descriptors every process holds
+ * @repair: each one recorded now is a correction (the reconciler's walk),
+ *	counted in its record's repairs as it is recorded; false at load
  *
  * Walks every process's descriptor table once, the way lsof does, and
  * records the descriptors of tracked ttys the registry lacks, each with
@@ -385,7 +402,7 @@ static void portown_discovered(const struct portown_found *found, unsigned int n
  * callers bound how often (see reconcile.c).
  * Return: the number of tracked tty descriptors found.
  */
-unsigned int portown_discover(void)
+unsigned int portown_discover(bool repair)
 {
-	return portown_walk_descriptors(portown_discovered);
+	return portown_walk_descriptors(repair ? portown_rediscovered : portown_discovered);
 }
