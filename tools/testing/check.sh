@@ -135,7 +135,7 @@ run_kernel() {
 	check_kmsg "$k" "$dir/kmsg"
 	check_console "$k" "$dir/console.log"
 	check_manifest "$k" "$TESTS" "$LINTED"
-	printf '%s\t%s\t%s\n' "$k" "$((tb - t0))" "$(($(date +%s) - tb))" >>"$RUN/times"
+	printf '%s\t%s\t%s\t%s\n' "$k" "$((tb - t0))" "$(($(date +%s) - tb))" "$K_RELEASE" >>"$RUN/times"
 	log "$k: done in $(($(date +%s) - t0))s (VM $(($(date +%s) - tb))s)"
 }
 

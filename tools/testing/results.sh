@@ -241,17 +241,17 @@ check_manifest() {
 summary() {
 	local kernels=$1 k
 	echo
-	printf '%-12s %7s %8s %7s %7s %8s %10s %8s\n' kernel records distinct passed failed skipped \
-		"prepare/s" "vm/s"
+	printf '%-12s %7s %8s %7s %7s %8s %10s %8s  %s\n' kernel records distinct passed failed \
+		skipped "prepare/s" "vm/s" release
 	for k in host $kernels; do
-		awk -F'\t' -v K="$k" -v T="$(awk -F'\t' -v K="$k" '$1 == K { print $2 "\t" $3 }' \
+		awk -F'\t' -v K="$k" -v T="$(awk -F'\t' -v K="$k" '$1 == K { print $2 "\t" $3 "\t" $4 }' \
 			"$RUN/times" 2>/dev/null)" '
 			$1 == K { n[$2]++; r++; if (!seen[$3]++) d++ }
 			END {
 				split(T, t, "\t")
-				printf "%-12s %7d %8d %7d %7d %8d %10s %8s\n", K, r, d, n["pass"],
+				printf "%-12s %7d %8d %7d %7d %8d %10s %8s  %s\n", K, r, d, n["pass"],
 					n["fail"], n["skip"], (t[1] == "" ? "-" : t[1]),
-					(t[2] == "" ? "-" : t[2])
+					(t[2] == "" ? "-" : t[2]), (t[3] == "" ? "-" : t[3])
 			}' "$RUN/results"
 	done
 	if grep -q $'\tfail\t' "$RUN/results"; then
