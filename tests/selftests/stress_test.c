@@ -439,6 +439,11 @@ static void detach_all(void)
  * and hanging up), the shim is detached, and the unload is tried until
  * the last /dev/portown descriptor has gone.
  */
+static int tries(void)
+{
+	return __atomic_load_n(&sh->unloads, __ATOMIC_RELAXED) ? 20 : 200;
+}
+
 static void reloader_main(void)
 {
 	long long t0;
@@ -458,7 +463,12 @@ static void reloader_main(void)
 			sleep_ms(10);
 		if ((now_ns() - t0) / 1000000 > sh->slowest_wait)
 			sh->slowest_wait = (now_ns() - t0) / 1000000;
-		for (i = 0; i < 20 && module_loaded("portown") && !flag(&sh->stop); i++) {
+		/*
+		 * 20 tries of about 30 ms; until the first unload, 200: a slow
+		 * kernel (the debug one next to another VM) may need a second
+		 * for what is in flight to let go.
+		 */
+		for (i = 0; i < tries() && module_loaded("portown") && !flag(&sh->stop); i++) {
 			char buf[32];
 			int err;
 
@@ -476,7 +486,7 @@ static void reloader_main(void)
 			if (!read_text("/sys/module/portown/refcnt", buf, sizeof(buf)) &&
 			    atol(buf) < sh->min_refcnt)
 				sh->min_refcnt = atol(buf);
-			if (i == 19) {		/* giving up this time: say why */
+			if (i == tries() - 1) {	/* giving up this time: say why */
 				int n = snprintf(sh->keeper, sizeof(sh->keeper),
 						 "unload: %s, use count %s; ", strerror(err), buf);
 
