@@ -157,6 +157,10 @@ struct portown_hist {
  * @tied: the record is a tty's (portown_port_tie()), so it gets a
  *	directory in sysfs
  * @notify: a change sysfs has not announced yet
+ * @uevent: the latest change sysfs announces with a uevent and has not
+ *	yet (a PORTOWN_EV_* or PORTOWN_UEVENT_FREE), or 0
+ * @uevent_free: the port was claimed or hung up since it was last free:
+ *	its becoming free is announced
  * @unlink: the "device" link is to be removed (the device went) and, if
  *	@tty_dev is set again, made anew (it came back); sysfs.c's work does it
  * @tty_dev: the tty's device (referenced), target of the "device" link
@@ -212,6 +216,8 @@ struct portown_port {
 	bool dev_failed;
 	bool tied;
 	bool notify;
+	u8 uevent;
+	bool uevent_free;
 	bool unlink;
 	struct device *tty_dev;
 	struct device *new_tty_dev;

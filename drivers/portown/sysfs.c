@@ -6,7 +6,8 @@
  * "device" link.  A listener on the live registry learns of new records,
  * removed and returning devices, retired records (and has a work item
  * make or remove what they need) and of every event (another work item
- * wakes poll() on "state" and sends a change uevent).  Every attribute is
+ * wakes poll() on "state", and sends a change uevent for the events users
+ * act on).  Every attribute is
  * read under the registry's lock, taken with portown_registry_lock() so
  * that it reflects every tty event so far.
  *
@@ -453,20 +454,45 @@ static void portown_sysfs_workfn(struct work_struct *work)
 static void portown_notify_workfn(struct work_struct *work);
 static DECLARE_WORK(portown_notify_work, portown_notify_workfn);
 
+/* Not an event type: a claimed or hung-up port's last descriptor closed. */
+#define PORTOWN_UEVENT_FREE	0xff
+
 /*
- * The registry's listener.  An event wakes poll() on the port's state
- * file and sends a change uevent, from a work item: the registry's lock,
- * held here, may be held under a tty lock or a line discipline's
- * semaphore.  The work holds its own reference on the record it
- * announces, and announces nothing on a device being removed
+ * The registry's listener.  Every event wakes poll() on the port's state
+ * file; those users act on also send a change uevent, so that udev and
+ * its rules are not woken by routine opens and closes: a claim, its end,
+ * a hangup, a removal, and the port becoming free (its last descriptor
+ * closed) after it was claimed or hung up.  Both are done from a work
+ * item: the registry's lock, held here, may be held under a tty lock or a
+ * line discipline's semaphore.  The work holds its own reference on the
+ * record it announces, and announces nothing on a device being removed
  * (portown_sysfs_mutex).  A change to the record's tie to its device is
  * the other work's.
  */
 static void portown_sysfs_event(struct portown_listener *l, struct portown_port *port,
 				const struct portown_hist *e)
 {
-	if (!READ_ONCE(port->dev))
+	switch (e->type) {
+	case PORTOWN_EV_CLAIM:
+	case PORTOWN_EV_HANGUP:
+		port->uevent_free = true;
+		port->uevent = e->type;
+		break;
+	case PORTOWN_EV_RELEASE:
+	case PORTOWN_EV_GONE:
+		port->uevent = e->type;
+		break;
+	case PORTOWN_EV_CLOSE:
+		if (port->uevent_free && !port->nr_holders) {
+			port->uevent_free = false;
+			port->uevent = PORTOWN_UEVENT_FREE;
+		}
+		break;
+	}
+	if (!READ_ONCE(port->dev)) {
+		port->uevent = 0;	/* its directory's add event says it */
 		return;
+	}
 	port->notify = true;
 	schedule_work(&portown_notify_work);
 }
@@ -481,7 +507,22 @@ static struct portown_listener portown_sysfs_listener = {
 	.changed = portown_sysfs_changed,
 };
 
-static struct portown_port *portown_next_to_notify(u32 *state)
+static const char * const portown_uevent_names[] = {
+	[PORTOWN_EV_CLAIM]	= "claim",
+	[PORTOWN_EV_RELEASE]	= "release",
+	[PORTOWN_EV_HANGUP]	= "hangup",
+	[PORTOWN_EV_GONE]	= "gone",
+};
+
+static const char *portown_uevent_name(u8 uevent)
+{
+	if (uevent == PORTOWN_UEVENT_FREE)
+		return "free";
+	return uevent < ARRAY_SIZE(portown_uevent_names) ? portown_uevent_names[uevent] : NULL;
+}
+
+/* The next record with a change to announce: its state and its uevent. */
+static struct portown_port *portown_next_to_notify(u32 *state, u8 *uevent)
 {
 	struct portown_port *port, *found = NULL;
 
@@ -490,6 +531,8 @@ static struct portown_port *portown_next_to_notify(u32 *state)
 		if (port->notify) {
 			port->notify = false;
 			*state = portown_port_state(port);
+			*uevent = port->uevent;
+			port->uevent = 0;
 			found = port;
 			kref_get(&port->kref);
 			break;
@@ -501,20 +544,28 @@ static struct portown_port *portown_next_to_notify(u32 *state)
 
 static void portown_notify_workfn(struct work_struct *work)
 {
+	char state_env[32], event_env[32], *envp[3];
 	struct portown_port *port;
-	char env[40], *envp[2];
+	const char *name;
 	u32 state;
+	u8 uevent;
 
-	envp[0] = env;
-	envp[1] = NULL;
+	envp[0] = state_env;
+	envp[1] = event_env;
+	envp[2] = NULL;
 	mutex_lock(&portown_sysfs_mutex);
-	while ((port = portown_next_to_notify(&state))) {
+	while ((port = portown_next_to_notify(&state, &uevent))) {
 		struct device *dev = READ_ONCE(port->dev);
 
+		name = portown_uevent_name(uevent);
 		if (dev) {
 			sysfs_notify(&dev->kobj, NULL, "state");
-			snprintf(env, sizeof(env), "PORTOWN_STATE=%s", portown_state_name(state));
-			kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, envp);
+			if (name) {
+				snprintf(state_env, sizeof(state_env), "PORTOWN_STATE=%s",
+					 portown_state_name(state));
+				snprintf(event_env, sizeof(event_env), "PORTOWN_EVENT=%s", name);
+				kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, envp);
+			}
 		}
 		portown_port_put(port);
 	}

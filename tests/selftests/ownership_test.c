@@ -803,14 +803,56 @@ static bool uevent_has(const char *buf, ssize_t n, const char * const *want, int
 	return found == nwant;
 }
 
-TEST_F(own, state_change_wakes_poll_and_sends_a_uevent)
+/* A socket that receives the kernel's uevents. */
+static int uevent_socket(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	char path[160], buf[4096], devpath[96];
-	const char *want[3];
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+
+	if (nl >= 0 && bind(nl, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(nl);
+		return -1;
+	}
+	return nl;
+}
+
+/*
+ * The next change uevent of port @name within @ms, its PORTOWN_STATE and
+ * PORTOWN_EVENT values in @state and @event; false when none came.
+ */
+static bool next_port_uevent(int nl, const char *name, int ms, char *state, char *event)
+{
+	char buf[4096], devpath[96];
+	struct pollfd p = { .fd = nl, .events = POLLIN };
+	long long end = now_ns() + ms * 1000000LL;
+	const char *want[2] = { "ACTION=change", devpath };
+	const char *q;
+	ssize_t n;
+
+	snprintf(devpath, sizeof(devpath), "DEVPATH=/devices/virtual/portown/%s", name);
+	while (now_ns() < end && poll(&p, 1, (int)((end - now_ns()) / 1000000) + 1) == 1) {
+		n = recv(nl, buf, sizeof(buf) - 1, 0);
+		if (n <= 0 || !uevent_has(buf, n, want, 2))
+			continue;
+		buf[n] = '\0';
+		state[0] = '\0';
+		event[0] = '\0';
+		for (q = buf; q < buf + n; q += strlen(q) + 1) {
+			if (!strncmp(q, "PORTOWN_STATE=", 14))
+				snprintf(state, 32, "%s", q + 14);
+			if (!strncmp(q, "PORTOWN_EVENT=", 14))
+				snprintf(event, 32, "%s", q + 14);
+		}
+		return true;
+	}
+	return false;
+}
+
+TEST_F(own, state_change_wakes_poll)
+{
+	char path[160], buf[64];
 	struct pollfd p;
-	bool seen = false;
-	int nl, fd, i;
+	int fd;
 	ssize_t n;
 
 	/* a first open makes the record and its directory */
@@ -820,9 +862,6 @@ TEST_F(own, state_change_wakes_poll_and_sends_a_uevent)
 	ASSERT_TRUE(wait_for_path(path, 2000));
 	ASSERT_EQ(0, agent_do(&self->a, 'c'));
 
-	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
-	ASSERT_GE(nl, 0);
-	ASSERT_EQ(0, bind(nl, (struct sockaddr *)&sa, sizeof(sa)));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
 	ASSERT_LT(0, read(fd, buf, sizeof(buf)));	/* arms poll */
@@ -838,21 +877,65 @@ TEST_F(own, state_change_wakes_poll_and_sends_a_uevent)
 	buf[n] = '\0';
 	EXPECT_STREQ("open\n", buf);
 	close(fd);
+}
 
-	snprintf(devpath, sizeof(devpath), "DEVPATH=/devices/virtual/portown/%s", self->name);
-	want[0] = "ACTION=change";
-	want[1] = devpath;
-	want[2] = "PORTOWN_STATE=open";
-	p.fd = nl;
-	p.events = POLLIN;
-	for (i = 0; i < 20 && !seen && poll(&p, 1, 500) == 1; i++) {
-		n = recv(nl, buf, sizeof(buf) - 1, 0);
-		if (n > 0) {
-			buf[n] = '\0';
-			seen = uevent_has(buf, n, want, 3);
-		}
+/*
+ * A change uevent wakes udevd and runs its rules: one is sent for what
+ * users act on (a claim, its end, a hangup, and the port becoming free
+ * after either), none for the routine open and close of an unclaimed port.
+ */
+TEST_F(own, uevents_only_for_what_users_act_on)
+{
+	char path[160], state[32], event[32];
+	int nl, fd, i;
+
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "holdprog", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	snprintf(path, sizeof(path), "%s/state", self->sys);
+	ASSERT_TRUE(wait_for_path(path, 2000));
+	ASSERT_EQ(0, agent_do(&self->a, 'c'));
+	nl = uevent_socket();
+	ASSERT_GE(nl, 0);
+
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, agent_do(&self->a, 'o'));
+		ASSERT_EQ(0, agent_do(&self->a, 'c'));
 	}
-	EXPECT_TRUE(seen) TH_LOG("no change uevent with PORTOWN_STATE=open");
+	EXPECT_FALSE(next_port_uevent(nl, self->name, 1000, state, event))
+		TH_LOG("a uevent for an unclaimed open or close: %s %s", state, event);
+
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, agent_do(&self->a, 'C'));
+	ASSERT_TRUE(next_port_uevent(nl, self->name, 2000, state, event));
+	EXPECT_STREQ("claim", event);
+	EXPECT_STREQ("claimed", state);
+	ASSERT_EQ(0, agent_do(&self->a, 'R'));
+	ASSERT_TRUE(next_port_uevent(nl, self->name, 2000, state, event));
+	EXPECT_STREQ("release", event);
+	EXPECT_STREQ("open", state);
+	ASSERT_EQ(0, agent_do(&self->a, 'c'));
+	ASSERT_TRUE(next_port_uevent(nl, self->name, 2000, state, event));
+	EXPECT_STREQ("free", event);
+	EXPECT_STREQ("closed", state);
+
+	/* a hangup, then free again when its dead descriptor is closed */
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	fd = open(test_tty(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, TIOCVHANGUP));
+	close(fd);
+	ASSERT_TRUE(next_port_uevent(nl, self->name, 2000, state, event));
+	EXPECT_STREQ("hangup", event);
+	ASSERT_EQ(0, agent_do(&self->a, 'c'));
+	ASSERT_TRUE(next_port_uevent(nl, self->name, 2000, state, event));
+	EXPECT_STREQ("free", event);
+	EXPECT_STREQ("closed", state);
+
+	/* and routine traffic is quiet again */
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, agent_do(&self->a, 'c'));
+	EXPECT_FALSE(next_port_uevent(nl, self->name, 1000, state, event))
+		TH_LOG("a uevent after the port was free: %s %s", state, event);
 	close(nl);
 }
 
