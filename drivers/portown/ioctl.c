@@ -340,7 +340,7 @@ static u32 portown_fill_holders(const struct portown_port *port, const struct po
 	struct portown_holder *h;
 	u32 total = 0;
 
-	list_for_each_entry(h, &port->holders, node) {
+	for (h = port->holders; h; h = h->next) {
 		struct portown_ident *id;
 
 		total++;

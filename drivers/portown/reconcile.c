@@ -141,11 +141,12 @@ struct portown_verdict {
 static void portown_compare(struct portown_port *port, struct portown_truth *t,
 			    struct portown_verdict *v)
 {
-	struct portown_holder *h, *tmp;
+	struct portown_holder *h, *next;
 	unsigned int i;
 	int idx;
 
-	list_for_each_entry_safe(h, tmp, &port->holders, node) {
+	for (h = port->holders; h; h = next) {
+		next = h->next;		/* a close unlinks h */
 		idx = portown_truth_find(t, h->file);
 		if (idx < 0) {
 			v->drop |= portown_port_close(port, h->file, NULL);

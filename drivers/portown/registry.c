@@ -258,10 +258,11 @@ static void portown_port_free(struct kref *kref)
 	struct portown_port *port = container_of(kref, struct portown_port, kref);
 	struct portown_claim *claim = rcu_dereference_protected(port->claim, true);
 	struct portown_termios *baseline = rcu_dereference_protected(port->baseline, true);
-	struct portown_holder *h, *tmp;
+	struct portown_holder *h, *next;
 	unsigned int i;
 
-	list_for_each_entry_safe(h, tmp, &port->holders, node) {
+	for (h = port->holders; h; h = next) {
+		next = h->next;
 		portown_who_put(&h->who);
 		kfree(h);
 	}
@@ -273,6 +274,7 @@ static void portown_port_free(struct kref *kref)
 	WARN_ON(port->tty_dev || port->new_tty_dev || port->dev);
 	for (i = 0; i < PORTOWN_HISTORY_LEN; i++)
 		put_pid(port->history[i].who.pid);
+	kfree(port->history);	/* read under the registry's lock only */
 	kfree_rcu(port, rcu);		/* a probe handler may still be looking */
 }
 
@@ -390,11 +392,16 @@ struct portown_port *portown_port_find_or_add(struct portown_registry *reg, dev_
 	port = kzalloc(sizeof(*port), GFP_KERNEL);
 	if (!port)
 		return NULL;
+	port->history = kcalloc(PORTOWN_HISTORY_LEN, sizeof(*port->history), GFP_KERNEL);
+	if (!port->history) {
+		kfree(port);
+		return NULL;
+	}
 	kref_init(&port->kref);		/* the list's reference */
 	port->reg = reg;
 	port->devt = devt;
 	strscpy(port->name, name, sizeof(port->name));
-	INIT_LIST_HEAD(&port->holders);
+	port->holders_tail = &port->holders;
 	init_waitqueue_head(&port->wait);
 	list_add_tail(&port->node, &reg->ports);
 	hash_add_rcu(reg->hash, &port->hnode, devt);
@@ -546,6 +553,21 @@ u32 portown_port_state(const struct portown_port *port)
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_state);
 
+static_assert(PORTOWN_ID_RESET_MASK < (1U << 16), "history flags are kept in 16 bits");
+
+/* Event @seq of @port's history, which the ring still holds, in @e (no reference). */
+static void portown_hist_of(const struct portown_port *port, u64 seq, struct portown_hist *e)
+{
+	const struct portown_hist_slot *slot = &port->history[(seq - 1) % PORTOWN_HISTORY_LEN];
+
+	e->time_ns = slot->time_ns;
+	e->seq = seq;
+	e->type = slot->type;
+	e->state = slot->state;
+	e->flags = slot->flags;
+	e->who = slot->who;
+}
+
 /**
  * portown_port_record() - add an event to a port's history
  * @port: the record
@@ -576,25 +598,26 @@ void portown_port_record_flags(struct portown_port *port, u32 type,
 			       const struct portown_who *who, u32 flags)
 {
 	struct portown_listener *l;
-	struct portown_hist *e;
+	struct portown_hist_slot *slot;
+	struct portown_hist e;
 
 	portown_assert_locked(port);
-	e = &port->history[port->seq % PORTOWN_HISTORY_LEN];
-	put_pid(e->who.pid);
+	slot = &port->history[port->seq % PORTOWN_HISTORY_LEN];
+	put_pid(slot->who.pid);
 	port->seq++;
-	e->seq = port->seq;
-	e->type = type;
-	e->flags = flags;
-	e->state = portown_port_state(port);
-	e->time_ns = ktime_get_real_ns();
+	slot->type = type;
+	slot->flags = flags;
+	slot->state = portown_port_state(port);
+	slot->time_ns = ktime_get_real_ns();
 	if (who)
-		portown_who_copy(&e->who, who);
+		portown_who_copy(&slot->who, who);
 	else
-		memset(&e->who, 0, sizeof(e->who));
+		memset(&slot->who, 0, sizeof(slot->who));
 	wake_up_all(&port->wait);
+	portown_hist_of(port, port->seq, &e);	/* the listeners' view, no reference */
 	list_for_each_entry(l, &port->reg->listeners, node)
 		if (l->event)
-			l->event(l, port, e);
+			l->event(l, port, &e);
 }
 
 /**
@@ -616,9 +639,7 @@ unsigned int portown_port_history(const struct portown_port *port,
 
 	portown_assert_locked(port);
 	for (s = first; s <= port->seq && i < max; s++, i++) {
-		const struct portown_hist *e = &port->history[(s - 1) % PORTOWN_HISTORY_LEN];
-
-		out[i] = *e;
+		portown_hist_of(port, s, &out[i]);
 		get_pid(out[i].who.pid);
 	}
 	return n;
@@ -639,7 +660,7 @@ struct portown_holder *portown_port_holder(const struct portown_port *port,
 	struct portown_holder *h;
 
 	portown_assert_locked(port);
-	list_for_each_entry(h, &port->holders, node)
+	for (h = port->holders; h; h = h->next)
 		if (h->file == file)
 			return h;
 	return NULL;
@@ -670,14 +691,14 @@ bool portown_port_owner(const struct portown_port *port, struct portown_who *own
 			*f_flags = claim->f_flags;
 		return true;
 	}
-	list_for_each_entry(h, &port->holders, node)
+	for (h = port->holders; h; h = h->next)
 		if (!h->hungup)
 			goto found;
-	if (!port->gone || list_empty(&port->holders)) {
+	if (!port->gone || !port->holders) {
 		memset(owner, 0, sizeof(*owner));
 		return false;
 	}
-	h = list_first_entry(&port->holders, struct portown_holder, node);
+	h = port->holders;
 found:
 	portown_who_copy(owner, &h->who);
 	if (f_flags)
@@ -704,7 +725,7 @@ bool portown_port_held_by_other(const struct portown_port *port, const struct pi
 	struct portown_holder *h;
 
 	portown_assert_locked(port);
-	list_for_each_entry(h, &port->holders, node) {
+	for (h = port->holders; h; h = h->next) {
 		if (h->hungup || h->who.pid == pid || (file && h->file == file))
 			continue;
 		if (other)
@@ -716,6 +737,19 @@ bool portown_port_held_by_other(const struct portown_port *port, const struct pi
 	return false;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_held_by_other);
+
+/* Take @h out of @port's holders. */
+static void portown_holder_unlink(struct portown_port *port, struct portown_holder *h)
+{
+	struct portown_holder **pp = &port->holders;
+
+	while (*pp != h)
+		pp = &(*pp)->next;
+	*pp = h->next;
+	if (port->holders_tail == &h->next)
+		port->holders_tail = pp;
+	h->next = NULL;
+}
 
 static int portown_port_add_holder(struct portown_port *port, const void *file,
 				   const struct portown_who *who, unsigned int f_flags,
@@ -740,7 +774,7 @@ static int portown_port_add_holder(struct portown_port *port, const void *file,
 			port->nr_live--;
 		port->nr_holders--;
 		port->counters.closes++;
-		list_del(&h->node);
+		portown_holder_unlink(port, h);
 		portown_who_put(&h->who);
 	} else {
 		h = kzalloc(sizeof(*h), GFP_KERNEL);
@@ -753,7 +787,8 @@ static int portown_port_add_holder(struct portown_port *port, const void *file,
 	h->hungup = false;
 	h->found = found;
 	h->privileged = claim && claim->who.pid != who->pid;
-	list_add_tail(&h->node, &port->holders);
+	*port->holders_tail = h;
+	port->holders_tail = &h->next;
 	port->nr_holders++;
 	port->nr_live++;
 	port->counters.opens++;
@@ -916,7 +951,7 @@ bool portown_port_close(struct portown_port *port, const void *file,
 	h = portown_port_holder(port, file);
 	if (!h)
 		return false;
-	list_del(&h->node);
+	portown_holder_unlink(port, h);
 	port->nr_holders--;
 	if (!h->hungup)
 		port->nr_live--;
@@ -945,7 +980,7 @@ bool portown_port_hangup(struct portown_port *port, const struct portown_who *wh
 	struct portown_holder *h;
 
 	portown_assert_locked(port);
-	list_for_each_entry(h, &port->holders, node)
+	for (h = port->holders; h; h = h->next)
 		h->hungup = true;
 	port->nr_live = 0;
 	port->counters.hangups++;

@@ -59,7 +59,7 @@ struct portown_who {
 
 /**
  * struct portown_holder - one open descriptor of a port
- * @node: in &portown_port.holders, oldest first
+ * @next: the next younger holder in &portown_port.holders, or NULL
  * @file: the descriptor's struct file; identifies it, never dereferenced
  *	by the registry
  * @who: the opener
@@ -70,7 +70,7 @@ struct portown_who {
  *	without) its open event
  */
 struct portown_holder {
-	struct list_head node;
+	struct portown_holder *next;
 	const void *file;
 	struct portown_who who;
 	unsigned int f_flags;
@@ -129,6 +129,24 @@ struct portown_hist {
 };
 
 /**
+ * struct portown_hist_slot - an entry of a port's history as it is kept
+ * @time_ns: as &portown_hist.time_ns
+ * @who: as &portown_hist.who; holds a pid reference
+ * @flags: as &portown_hist.flags (PORTOWN_ID_* bits, all below bit 16)
+ * @type: as &portown_hist.type
+ * @state: as &portown_hist.state
+ *
+ * 56 bytes, not 72: the sequence number is the slot's place in the ring.
+ */
+struct portown_hist_slot {
+	u64 time_ns;
+	struct portown_who who;
+	u16 flags;
+	u8 type;
+	u8 state;
+};
+
+/**
  * struct portown_port - the record of one tracked port
  * @node: in the registry's list
  * @reg: the registry the record belongs to
@@ -138,7 +156,9 @@ struct portown_hist {
  * @kref: references: the registry's list holds one
  * @devt: the tty's device number, the key
  * @name: the tty's name
- * @holders: &struct portown_holder, oldest first
+ * @holders: &struct portown_holder, oldest first: a singly linked list
+ *	(a holder is 64 bytes with one pointer, 72 with a list_head)
+ * @holders_tail: where the next holder is linked in
  * @nr_holders: entries in @holders
  * @nr_live: entries in @holders not hung up
  * @gone: the device was removed; the record stays while descriptors remain
@@ -147,7 +167,9 @@ struct portown_hist {
  *	from the list (portown_port_remove())
  * @claim: the claim, or NULL (RCU; written under the registry's lock)
  * @counters: see &struct portown_counters
- * @history: ring of the last %PORTOWN_HISTORY_LEN events
+ * @history: ring of the last %PORTOWN_HISTORY_LEN events, allocated with
+ *	the record but apart from it, so the record itself stays within 512
+ *	bytes; event @seq is in slot (@seq - 1) % %PORTOWN_HISTORY_LEN
  * @seq: sequence number of the last event
  * @shim_attached: the shim is attached; @shim says by whom
  * @shim: the process that attached the shim
@@ -200,14 +222,15 @@ struct portown_port {
 	struct kref kref;
 	dev_t devt;
 	char name[PORTOWN_NAME_LEN];
-	struct list_head holders;
+	struct portown_holder *holders;
+	struct portown_holder **holders_tail;
 	unsigned int nr_holders;
 	unsigned int nr_live;
 	bool gone;
 	bool retired;
 	struct portown_claim __rcu *claim;
 	struct portown_counters counters;
-	struct portown_hist history[PORTOWN_HISTORY_LEN];
+	struct portown_hist_slot *history;
 	u64 seq;
 	bool shim_attached;
 	struct portown_who shim;

@@ -177,7 +177,7 @@ static ssize_t holders_show(struct device *dev, struct device_attribute *attr, c
 
 	portown_registry_lock(&portown_live);
 	claim = portown_port_claim_of(port);
-	list_for_each_entry(h, &port->holders, node) {
+	for (h = port->holders; h; h = h->next) {
 		portown_export_init(&h->who, &id);
 		len += sysfs_emit_at(buf, len, "%d %u %llu.%09llu %s%s%s%s%s %s\n",
 				     id.pid, id.uid, id.since_ns / NSEC_PER_SEC,
