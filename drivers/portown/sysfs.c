@@ -7,9 +7,8 @@
  * removed and returning devices, retired records (and has a work item
  * make or remove what they need) and of every event (another work item
  * wakes poll() on "state", and sends a change uevent for the events users
- * act on).  Every attribute is
- * read under the registry's lock, taken with portown_registry_lock() so
- * that it reflects every tty event so far.
+ * act on).  Every attribute is read under the registry's lock, taken with
+ * portown_registry_lock() so that it reflects every tty event so far.
  *
  * A sysfs file answers the same whoever reads it: the files that name
  * processes (owner_*, holders, shim) are readable by root only and show

@@ -196,12 +196,20 @@ release_suites() {
 	esac
 }
 
+# The archive a Debian suite ($1) is served from.
+suite_url() {
+	case $1 in
+	*-security) echo http://deb.debian.org/debian-security ;;
+	*) echo http://deb.debian.org/debian ;;
+	esac
+}
+
 # apt-get or apt-cache ($2...) on a private index of Debian's archive for
 # the suites of kernel $1 (release_suites), in the cache: the host's own
 # apt state is never touched.  The index is updated once per run.
 declare -A apt_private_updated=()
 apt_private() {
-	local name=$1 d s url
+	local name=$1 d s
 	shift
 	release_suites "$name"
 	d=$PORTOWN_CACHE/apt/$name
@@ -215,11 +223,7 @@ apt_private() {
 		mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
 		: >"$d/sources.list"
 		for s in $R_SUITES; do
-			case $s in
-			*-security) url=http://deb.debian.org/debian-security ;;
-			*) url=http://deb.debian.org/debian ;;
-			esac
-			echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $url $s main" \
+			echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(suite_url "$s") $s main" \
 				>>"$d/sources.list"
 		done
 		if [ -z "${PORTOWN_OFFLINE:-}" ]; then
@@ -236,7 +240,7 @@ apt_private() {
 # compiler and kbuild; prints its path.  Cached under a key of the suites
 # and every package's version, so an update of any of them makes a new root.
 build_root() {
-	local name=$1 closure key root inc s url
+	local name=$1 closure key root inc s
 	local -a mirrors=()
 	shift
 	release_suites "$name"
@@ -250,11 +254,7 @@ build_root() {
 		rm -rf "$root" "$root.tmp"
 		mkdir -p "$(dirname "$root")"
 		for s in $R_SUITES; do
-			case $s in
-			*-security) url=http://deb.debian.org/debian-security ;;
-			*) url=http://deb.debian.org/debian ;;
-			esac
-			mirrors+=("deb $url $s main")
+			mirrors+=("deb $(suite_url "$s") $s main")
 		done
 		# every version pinned: the root is exactly what its key says
 		inc=$(echo "$closure" | paste -sd,)
