@@ -253,7 +253,7 @@ static unsigned int portown_reader_peek(struct portown_reader *r, struct portown
 		memset(out, 0, sizeof(*out));
 		out->h.type = PORTOWN_EV_OVERFLOW;
 		out->h.seq = lost;
-		out->h.time_ns = ktime_get_real_ns();
+		out->h.time_ns = portown_now_ns();
 		n = 1;
 	} else {
 		for (; n < max && *from + n != portown_log_next; n++) {

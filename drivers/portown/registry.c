@@ -33,7 +33,6 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/timekeeping.h>
 #include <linux/user_namespace.h>
 
 #include "compat.h"
@@ -139,7 +138,7 @@ void portown_who_current(struct portown_who *who)
 {
 	who->pid = get_task_pid(current, PIDTYPE_TGID);
 	who->uid = current_uid();
-	who->since_ns = ktime_get_real_ns();
+	who->since_ns = portown_now_ns();
 	get_task_comm(who->comm, current);
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_who_current);
@@ -608,7 +607,7 @@ void portown_port_record_flags(struct portown_port *port, u32 type,
 	slot->type = type;
 	slot->flags = flags;
 	slot->state = portown_port_state(port);
-	slot->time_ns = ktime_get_real_ns();
+	slot->time_ns = portown_now_ns();
 	if (who)
 		portown_who_copy(&slot->who, who);
 	else

@@ -31,7 +31,8 @@
  *
  * Everything else, the registry, sysfs and the event stream, happens in
  * process context when the ring is drained (portown_tap_pop()): by the
- * user's @drain operation, run from a work item the handler queues, or
+ * user's @drain operation, run from a work item the handler queues (at
+ * once for what users act on, else with a batch, PORTOWN_TAP_BATCH_MS), or
  * at once by anyone who reads the registry (track.c drains before each
  * use of the live registry), so that a query made after an open()
  * returned always sees that open.  A full ring, or a probe hit the
@@ -56,7 +57,6 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/timekeeping.h>
 #include <linux/tty.h>
 #include <linux/tty_driver.h>
 #include <linux/workqueue.h>
@@ -90,7 +90,37 @@ static struct workqueue_struct *portown_tap_wq;
 static const struct portown_tap_ops *portown_tap_ops;
 
 static void portown_tap_workfn(struct work_struct *work);
-static DECLARE_WORK(portown_tap_work, portown_tap_workfn);
+static DECLARE_DELAYED_WORK(portown_tap_work, portown_tap_workfn);
+
+/*
+ * Opens, closes and resets are applied in batches: the first event of a
+ * batch arms the work item for PORTOWN_TAP_BATCH_MS later, and those
+ * that follow find it armed, so a program that opens and closes a port
+ * in a loop wakes no worker at each call, and the poll() wake-ups of the
+ * port's state file come once per batch.  Anyone who reads the registry
+ * drains the ring first, so no query waits for a batch.  What users act
+ * on (a hangup, a removal, a refused open, a claim of a process gone)
+ * and a ring filling up run the work item at once.
+ */
+#define PORTOWN_TAP_BATCH_MS	10
+#define PORTOWN_TAP_KICK	(PORTOWN_TAP_RING / 4)
+
+/* Any context: run the work item now, or arm it for the batch. */
+static void portown_tap_kick(bool now)
+{
+	if (now)
+		mod_delayed_work(portown_tap_wq, &portown_tap_work, 0);
+	else
+		queue_delayed_work(portown_tap_wq, &portown_tap_work,
+				   msecs_to_jiffies(PORTOWN_TAP_BATCH_MS));
+}
+
+/* An event users act on, applied at once rather than with a batch. */
+static bool portown_tap_urgent(u8 type)
+{
+	return type != PORTOWN_TAP_OPEN && type != PORTOWN_TAP_CLOSE &&
+	       type != PORTOWN_TAP_REINIT;
+}
 
 /* Fault injection: the number of coming events on tracked ports to drop. */
 static atomic_t portown_drop_events = ATOMIC_INIT(0);
@@ -109,7 +139,7 @@ static void portown_tap_who(struct portown_who *who)
 {
 	who->pid = get_task_pid(current, PIDTYPE_TGID);
 	who->uid = current_uid();
-	who->since_ns = ktime_get_real_ns();
+	who->since_ns = portown_now_ns();
 	memcpy(who->comm, current->comm, sizeof(who->comm));
 	who->comm[sizeof(who->comm) - 1] = '\0';
 }
@@ -123,13 +153,17 @@ static bool portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const vo
 			     dev_t devt, unsigned int f_flags)
 {
 	struct portown_tap_event *ev;
+	struct portown_who who;
 	unsigned long irqflags;
+	bool now;
 
+	portown_tap_who(&who);
 	raw_spin_lock_irqsave(&portown_ring_lock, irqflags);
 	if (portown_ring_len == PORTOWN_TAP_RING) {
 		raw_spin_unlock_irqrestore(&portown_ring_lock, irqflags);
+		put_pid(who.pid);
 		atomic_long_inc(&portown_ring_lost);
-		queue_work(portown_tap_wq, &portown_tap_work);	/* to tell of it */
+		portown_tap_kick(true);	/* to tell of it */
 		return false;
 	}
 	ev = &portown_ring[(portown_ring_head + portown_ring_len) % PORTOWN_TAP_RING];
@@ -146,10 +180,11 @@ static bool portown_tap_push(u8 type, u8 flags, struct tty_struct *tty, const vo
 	ev->file = file;
 	ev->devt = devt;
 	ev->f_flags = f_flags;
-	portown_tap_who(&ev->who);
+	ev->who = who;
 	portown_ring_len++;
+	now = portown_tap_urgent(type) || portown_ring_len >= PORTOWN_TAP_KICK;
 	raw_spin_unlock_irqrestore(&portown_ring_lock, irqflags);
-	queue_work(portown_tap_wq, &portown_tap_work);
+	portown_tap_kick(now);
 	return true;
 }
 
@@ -649,7 +684,7 @@ void portown_tap_exit(void)
 		portown_tap_unregister();
 		portown_tap_on = false;
 	}
-	cancel_work_sync(&portown_tap_work);
+	cancel_delayed_work_sync(&portown_tap_work);
 }
 
 /**

@@ -34,7 +34,6 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/timekeeping.h>
 #include <linux/tty.h>
 #include <linux/tty_driver.h>
 #include <linux/vt_kern.h>
@@ -495,7 +494,7 @@ static void portown_task_who(struct task_struct *p, struct portown_who *who)
 {
 	who->pid = get_task_pid(p, PIDTYPE_TGID);
 	who->uid = task_uid(p);
-	who->since_ns = ktime_get_real_ns();
+	who->since_ns = portown_now_ns();
 	strscpy(who->comm, p->comm, sizeof(who->comm));
 }
 
