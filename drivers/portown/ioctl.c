@@ -236,6 +236,8 @@ static long portown_ioc_claim(struct tty_struct *shim_tty, void __user *arg)
 	portown_who_current(&who);
 	portown_registry_lock(&portown_live);
 	ret = portown_claim_locked(&t, &who);
+	if (ret == -EBUSY)
+		portown_why_refused(t.port, &who, "claim");
 	portown_fill_info(t.port, &v, &info);
 	portown_registry_unlock(&portown_live);
 	portown_target_unlock(&t);
@@ -828,6 +830,37 @@ out:
 	return ret;
 }
 
+/* WHY: every reason the kernel knows the port is busy (why.c). */
+static long portown_ioc_why(struct tty_struct *shim_tty, void __user *arg)
+{
+	struct portown_viewer v;
+	struct portown_target t;
+	struct portown_why w;
+	int ret;
+
+	memset(&t, 0, sizeof(t));
+	ret = portown_copy_in(&w, sizeof(w), arg, PORTOWN_WHY_SIZE_VER0) ?:
+	      portown_target_get(shim_tty, w.fd, w.dev_major, w.dev_minor, &t);
+	if (ret)
+		goto out;
+	if (w.__reserved) {
+		ret = -EINVAL;
+		goto out;
+	}
+	portown_viewer_init_current(&v, t.devt, t.name);
+	w.dev_major = MAJOR(t.devt);
+	w.dev_minor = MINOR(t.devt);
+	portown_target_end_dead_claim(&t);
+	strscpy(w.name, t.name, sizeof(w.name));
+	portown_registry_lock(&portown_live);
+	portown_why_fill(t.port, t.tty, &v, &w);
+	portown_registry_unlock(&portown_live);
+	ret = portown_copy_out(arg, &w, sizeof(w), w.size);
+out:
+	portown_target_put(&t);
+	return ret;
+}
+
 /**
  * portown_ioctl() - serve a portown ioctl
  * @shim_tty: the tty when the request came through the shim, else NULL
@@ -867,6 +900,8 @@ long portown_ioctl(struct tty_struct *shim_tty, unsigned int cmd, void __user *a
 		return portown_ioc_set_baseline(shim_tty, arg);
 	case _IOC_NR(PORTOWN_IOC_SET_RESET):
 		return portown_ioc_set_reset(shim_tty, arg);
+	case _IOC_NR(PORTOWN_IOC_WHY):
+		return portown_ioc_why(shim_tty, arg);
 	default:
 		return -ENOTTY;
 	}

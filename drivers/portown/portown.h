@@ -107,6 +107,7 @@ enum portown_tap_type {
 	PORTOWN_TAP_GONE,
 	PORTOWN_TAP_DEAD_CLAIM,
 	PORTOWN_TAP_REINIT,
+	PORTOWN_TAP_TIOCEXCL,
 };
 
 #define PORTOWN_TAP_EXCL	BIT(0)	/* hangup: TTY_EXCLUSIVE was set, now cleared */
@@ -115,11 +116,13 @@ enum portown_tap_type {
 #define PORTOWN_TAP_KEPT	BIT(3)	/* hangup: the settings stay as they are */
 #define PORTOWN_TAP_DUE		BIT(4)	/* hangup: the reset follows the driver's hangup */
 #define PORTOWN_TAP_AT_CLOSE	BIT(5)	/* reinit: at a last close, not after a hangup */
+#define PORTOWN_TAP_SET		BIT(6)	/* tiocexcl: TIOCEXCL, not TIOCNXCL */
+#define PORTOWN_TAP_UNBOUND	BIT(7)	/* gone: a process unbound the driver */
 
 /**
  * struct portown_tap_event - what a probe handler saw, for process context
  * @tty: the tty, referenced, or NULL
- * @file: the descriptor (OPEN, CLOSE), never dereferenced later
+ * @file: the descriptor (OPEN, CLOSE, TIOCEXCL), never dereferenced later
  * @who: the process the handler ran for; @who.pid is referenced
  * @devt: the tty's device number
  * @f_flags: the descriptor's open flags (OPEN)
@@ -157,6 +160,13 @@ ssize_t portown_tap_status(char *buf);
 unsigned long portown_tap_missed(void);
 bool portown_tap_opening(const void *file);
 unsigned int portown_tap_pop(struct portown_tap_event *out, unsigned int max);
+
+/* why.c: why a port is busy, in the kernel log and for the WHY request */
+void portown_why_refused(struct portown_port *port, const struct portown_who *who,
+			 const char *what);
+void portown_why_gone(struct portown_port *port);
+void portown_why_fill(struct portown_port *port, struct tty_struct *tty,
+		      const struct portown_viewer *v, struct portown_why *w);
 
 /* track.c: the live registry, fed by the tap */
 extern struct portown_registry portown_live;

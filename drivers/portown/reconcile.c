@@ -176,7 +176,7 @@ static void portown_compare(struct portown_port *port, struct portown_truth *t,
 	if (!port->gone && port->tty_dev && !device_is_registered(port->tty_dev)) {
 		bool excl = false;
 
-		portown_port_gone(port, NULL, &excl);
+		portown_port_gone(port, NULL, 0, &excl);
 		portown_port_repair(port, NULL);
 		v->drop |= excl;
 	}

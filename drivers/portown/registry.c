@@ -274,6 +274,11 @@ static void portown_port_free(struct kref *kref)
 	for (i = 0; i < PORTOWN_HISTORY_LEN; i++)
 		put_pid(port->history[i].who.pid);
 	kfree(port->history);	/* read under the registry's lock only */
+	if (port->marks) {
+		portown_who_put(&port->marks->excl);
+		portown_who_put(&port->marks->removed);
+		kfree(port->marks);
+	}
 	kfree_rcu(port, rcu);		/* a probe handler may still be looking */
 }
 
@@ -928,6 +933,14 @@ bool portown_port_end_dead_claim(struct portown_port *port)
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_end_dead_claim);
 
+/* @port's marks, allocated on first use; NULL when out of memory. */
+static struct portown_marks *portown_port_marks(struct portown_port *port)
+{
+	if (!port->marks)
+		port->marks = kzalloc(sizeof(*port->marks), GFP_KERNEL);
+	return port->marks;
+}
+
 /**
  * portown_port_close() - record that a descriptor of a port was released
  * @port: the record
@@ -954,6 +967,8 @@ bool portown_port_close(struct portown_port *port, const void *file,
 	port->nr_holders--;
 	if (!h->hungup)
 		port->nr_live--;
+	if (!port->nr_holders)
+		portown_port_mark_excl(port, NULL);	/* the tty goes, its bit with it */
 	port->counters.closes++;
 	portown_port_record(port, PORTOWN_EV_CLOSE, who ?: &h->who);
 	if (claim && claim->file == file)
@@ -983,6 +998,7 @@ bool portown_port_hangup(struct portown_port *port, const struct portown_who *wh
 		h->hungup = true;
 	port->nr_live = 0;
 	port->counters.hangups++;
+	portown_port_mark_excl(port, NULL);	/* the tap cleared the bit */
 	portown_port_record(port, PORTOWN_EV_HANGUP, who);
 	return portown_port_end_claim(port, who);
 }
@@ -1082,7 +1098,9 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_repair);
 /**
  * portown_port_gone() - record that a port's device was removed
  * @port: the record
- * @who: the process that removed it (a hotplug worker, usually), or NULL
+ * @who: the process the removal ran in (a hotplug worker for an unplug),
+ *	or NULL
+ * @flags: PORTOWN_ID_UNBOUND when @who unbound the device's driver
  * @excl: set to true when the claim that ended owned TTY_EXCLUSIVE (the
  *	caller clears it), else left alone
  *
@@ -1096,20 +1114,81 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_repair);
  * (portown_port_retire_if_done()).
  */
 bool portown_port_gone(struct portown_port *port, const struct portown_who *who,
-		       bool *excl)
+		       u32 flags, bool *excl)
 {
 	portown_assert_locked(port);
 	if (!port->gone) {
 		port->gone = true;
 		port->unlink = true;
+		if (who && portown_port_marks(port)) {
+			portown_who_put(&port->marks->removed);
+			portown_who_copy(&port->marks->removed, who);
+			port->marks->removed_flags = flags;
+		}
 		if (portown_port_end_claim(port, who))
 			*excl = true;
-		portown_port_record(port, PORTOWN_EV_GONE, who);
+		portown_port_record_flags(port, PORTOWN_EV_GONE, who, flags);
 		portown_registry_changed(port);
 	}
 	return !port->nr_holders;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_port_gone);
+
+/**
+ * portown_port_mark_excl() - record who set a port's TIOCEXCL
+ * @port: the record
+ * @who: the process that set it, or NULL: the bit is clear now
+ *
+ * The first setter is kept while the bit stays set; out of memory, none
+ * is (the bit is then reported without a name).
+ *
+ * Context: caller holds the registry's lock; may sleep (allocates).
+ */
+void portown_port_mark_excl(struct portown_port *port, const struct portown_who *who)
+{
+	portown_assert_locked(port);
+	if (!who) {
+		if (port->marks)
+			portown_who_put(&port->marks->excl);
+		return;
+	}
+	if (portown_port_marks(port) && !port->marks->excl.pid)
+		portown_who_copy(&port->marks->excl, who);
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_mark_excl);
+
+/**
+ * portown_port_excl_setter() - who set a port's TIOCEXCL
+ * @port: the record
+ *
+ * Context: caller holds the registry's lock.
+ * Return: the process and the time, or NULL when none is known.
+ */
+const struct portown_who *portown_port_excl_setter(const struct portown_port *port)
+{
+	portown_assert_locked(port);
+	return port->marks && port->marks->excl.pid ? &port->marks->excl : NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_excl_setter);
+
+/**
+ * portown_port_remover() - the process a gone port's removal ran in
+ * @port: the record
+ * @flags: set to PORTOWN_ID_UNBOUND when it unbound the driver, else 0
+ *
+ * Context: caller holds the registry's lock.
+ * Return: the process, or NULL when the port is not gone or none is known.
+ */
+const struct portown_who *portown_port_remover(const struct portown_port *port, u32 *flags)
+{
+	portown_assert_locked(port);
+	*flags = 0;
+	if (!port->gone || !port->marks || !port->marks->removed.since_ns)
+		return NULL;
+	*flags = port->marks->removed_flags;
+	return &port->marks->removed;
+}
+EXPORT_SYMBOL_IF_KUNIT(portown_port_remover);
 
 /**
  * portown_port_retire_if_done() - retire a removed device's record once unused

@@ -166,6 +166,20 @@ struct portown_hist_slot {
 };
 
 /**
+ * struct portown_marks - what a port's being busy is owed to, kept apart
+ *	from the record and allocated when first needed
+ * @excl: the process that set TIOCEXCL and when (pid NULL when none is
+ *	known: the bit is clear, or was set before portown saw it)
+ * @removed: the process the device's removal ran in
+ * @removed_flags: PORTOWN_ID_UNBOUND when that process unbound the driver
+ */
+struct portown_marks {
+	struct portown_who excl;
+	struct portown_who removed;
+	u32 removed_flags;
+};
+
+/**
  * struct portown_port - the record of one tracked port
  * @node: in the registry's list
  * @reg: the registry the record belongs to
@@ -228,6 +242,8 @@ struct portown_hist_slot {
  * @missed_sig: the reconciler's: the descriptors it last looked for in
  *	every process's table and did not find (a sum of their addresses)
  * @missed_at: when it looked, in jiffies
+ * @marks: who set TIOCEXCL, who removed the device, or NULL while
+ *	neither is known
  *
  * Everything but @node, @reg, @kref, @devt, @wait, @dev and @dev_failed
  * is protected by the registry's lock; @dev and @dev_failed belong to
@@ -274,6 +290,7 @@ struct portown_port {
 	atomic_t lost_reinits;
 	unsigned long missed_sig;
 	unsigned long missed_at;
+	struct portown_marks *marks;
 };
 
 /**
@@ -375,7 +392,10 @@ bool portown_port_end_dead_claim(struct portown_port *port);
 void portown_port_deny(struct portown_port *port, const struct portown_who *who);
 void portown_port_repair(struct portown_port *port, const struct portown_who *who);
 bool portown_port_gone(struct portown_port *port, const struct portown_who *who,
-		       bool *excl);
+		       u32 flags, bool *excl);
+void portown_port_mark_excl(struct portown_port *port, const struct portown_who *who);
+const struct portown_who *portown_port_excl_setter(const struct portown_port *port);
+const struct portown_who *portown_port_remover(const struct portown_port *port, u32 *flags);
 bool portown_port_retire_if_done(struct portown_port *port);
 int portown_port_set_baseline(struct portown_port *port, const struct ktermios *termios);
 bool portown_port_baseline(const struct portown_port *port, struct ktermios *termios);

@@ -475,7 +475,7 @@ static void registry_gone_while_held(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, claim_as(port, &t->files[0], &t->a), 0);
 	mutex_lock(&t->reg.lock);
 	portown_port_hangup(port, NULL);
-	done = portown_port_gone(port, NULL, &excl);
+	done = portown_port_gone(port, NULL, 0, &excl);
 	retired = portown_port_retire_if_done(port);
 	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_FALSE(test, done);		/* a holder remains */
@@ -496,7 +496,7 @@ static void registry_gone_while_held(struct kunit *test)
 	seq = port->seq;
 	counters = port->counters;
 	excl = false;
-	done = portown_port_gone(port, NULL, &excl);
+	done = portown_port_gone(port, NULL, 0, &excl);
 	KUNIT_EXPECT_EQ(test, port->seq, seq);
 	KUNIT_EXPECT_EQ(test, port->history[(seq - 1) % PORTOWN_HISTORY_LEN].type,
 			(u8)PORTOWN_EV_GONE);
@@ -520,7 +520,7 @@ static void registry_gone_then_retired(struct kunit *test)
 
 	open_as(test, port, &t->files[0], &t->a);
 	mutex_lock(&t->reg.lock);
-	done = portown_port_gone(port, NULL, &excl);
+	done = portown_port_gone(port, NULL, 0, &excl);
 	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_FALSE(test, done);
 	close_file(port, &t->files[0]);
@@ -540,7 +540,7 @@ static void registry_gone_then_retired(struct kunit *test)
 
 	/* removed while closed: done at once */
 	mutex_lock(&t->reg.lock);
-	done = portown_port_gone(other, NULL, &excl);
+	done = portown_port_gone(other, NULL, 0, &excl);
 	retired = portown_port_retire_if_done(other);
 	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_TRUE(test, done);
@@ -770,13 +770,13 @@ static void registry_changed_told(struct kunit *test)
 
 	open_as(test, port, &t->files[0], &t->a);
 	mutex_lock(&t->reg.lock);
-	KUNIT_EXPECT_FALSE(test, portown_port_gone(port, NULL, &excl));
+	KUNIT_EXPECT_FALSE(test, portown_port_gone(port, NULL, 0, &excl));
 	KUNIT_EXPECT_EQ(test, tl->nr_changed, 2U);
 	portown_port_back(port, NULL);
 	KUNIT_EXPECT_EQ(test, tl->nr_changed, 3U);
 	KUNIT_EXPECT_FALSE(test, port->gone);
 	KUNIT_EXPECT_TRUE(test, port->unlink);
-	KUNIT_EXPECT_FALSE(test, portown_port_gone(port, NULL, &excl));	/* held */
+	KUNIT_EXPECT_FALSE(test, portown_port_gone(port, NULL, 0, &excl));	/* held */
 	mutex_unlock(&t->reg.lock);
 	KUNIT_EXPECT_EQ(test, tl->nr_changed, 4U);
 	close_file(port, &t->files[0]);

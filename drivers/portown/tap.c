@@ -14,6 +14,9 @@
  *   tty_unregister_device (kprobe) a tty device was removed (unplug)
  *   tty_save_termios	(kprobe)    a tty's settings are saved for its next
  *			open, at its release: a reset due is done first
+ *   tty_ioctl		(kprobe)    TIOCEXCL and TIOCNXCL: who made the tty
+ *			exclusive, for the refusals it causes (any other
+ *			command returns at the first comparison)
  *
  * The handlers run with preemption disabled, where a PREEMPT_RT kernel
  * allows no sleeping lock (spinlock_t is one there) and no allocation.
@@ -119,7 +122,7 @@ static void portown_tap_kick(bool now)
 static bool portown_tap_urgent(u8 type)
 {
 	return type != PORTOWN_TAP_OPEN && type != PORTOWN_TAP_CLOSE &&
-	       type != PORTOWN_TAP_REINIT;
+	       type != PORTOWN_TAP_REINIT && type != PORTOWN_TAP_TIOCEXCL;
 }
 
 /* Fault injection: the number of coming events on tracked ports to drop. */
@@ -444,18 +447,46 @@ static int portown_save_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * A tty device is removed.  An unplug runs in the USB hub's worker, a
+ * kernel thread; a removal in a process's own context is that process
+ * unbinding the driver (a write to "unbind", usbfs's USBDEVFS_DISCONNECT,
+ * rmmod), which the event names.
+ */
 static int portown_unregister_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct tty_driver *driver = (void *)regs_get_kernel_argument(regs, 0);
 	unsigned int index = regs_get_kernel_argument(regs, 1);
 	dev_t devt = MKDEV(driver->major, driver->minor_start) + index;
+	u8 flags = current->flags & PF_KTHREAD ? 0 : PORTOWN_TAP_UNBOUND;
 	bool known;
 
 	rcu_read_lock();
 	known = portown_port_peek(portown_tap_reg, devt);
 	rcu_read_unlock();
 	if (known && !portown_drop_event())
-		portown_tap_push(PORTOWN_TAP_GONE, 0, NULL, NULL, devt, 0);
+		portown_tap_push(PORTOWN_TAP_GONE, flags, NULL, NULL, devt, 0);
+	return 0;
+}
+
+/*
+ * A tty ioctl: only TIOCEXCL and TIOCNXCL matter, whose effect the tty
+ * core keeps in a bit without saying who set it.  Seen before the
+ * command runs; the command cannot fail on a descriptor of a tty.
+ */
+static int portown_ioctl_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	unsigned int cmd = regs_get_kernel_argument(regs, 1);
+	struct tty_struct *tty;
+	struct file *file;
+
+	if (cmd != TIOCEXCL && cmd != TIOCNXCL)
+		return 0;
+	file = (void *)regs_get_kernel_argument(regs, 0);
+	tty = portown_file_tty(file);
+	if (tty && portown_tty_tracked(tty))
+		portown_tap_push(PORTOWN_TAP_TIOCEXCL, cmd == TIOCEXCL ? PORTOWN_TAP_SET : 0,
+				 NULL, file, tty_devnum(tty), file->f_flags);
 	return 0;
 }
 
@@ -548,11 +579,18 @@ static struct kprobe portown_save_probe = {
 	.pre_handler	= portown_save_pre,
 };
 
+static struct kprobe portown_ioctl_probe = {
+	.symbol_name	= "tty_ioctl",
+	.flags		= KPROBE_FLAG_DISABLED,
+	.pre_handler	= portown_ioctl_pre,
+};
+
 static struct kprobe *portown_kprobes[] = {
 	&portown_release_probe,
 	&portown_hangup_probe,
 	&portown_unregister_probe,
 	&portown_save_probe,
+	&portown_ioctl_probe,
 };
 
 static struct kretprobe *portown_kretprobes[] = {

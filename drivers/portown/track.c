@@ -147,18 +147,34 @@ static void portown_apply_deny(struct portown_tap_event *ev)
 {
 	struct portown_port *port = portown_track_tty(ev->tty);
 
-	if (port)
+	if (port) {
 		portown_port_deny(port, &ev->who);
+		portown_why_refused(port, &ev->who, "open");
+	}
+}
+
+/* TIOCEXCL or TIOCNXCL: who made the tty exclusive, for its refusals. */
+static void portown_apply_tiocexcl(struct portown_tap_event *ev)
+{
+	struct portown_port *port = portown_port_lookup_locked(&portown_live, ev->devt);
+
+	if (port)
+		portown_port_mark_excl(port, ev->flags & PORTOWN_TAP_SET ? &ev->who : NULL);
 }
 
 static void portown_apply_gone(struct portown_tap_event *ev)
 {
 	struct portown_port *port = portown_port_lookup_locked(&portown_live, ev->devt);
-	bool excl = false;
+	u32 flags = ev->flags & PORTOWN_TAP_UNBOUND ? PORTOWN_ID_UNBOUND : 0;
+	bool excl = false, was_gone, done;
 
 	if (!port)
 		return;
-	if (portown_port_gone(port, &ev->who, &excl))
+	was_gone = port->gone;
+	done = portown_port_gone(port, &ev->who, flags, &excl);
+	if (!was_gone)
+		portown_why_gone(port);
+	if (done)
 		portown_port_retire_if_done(port);
 	/*
 	 * A claim that still owned the exclusive bit (the hangup that goes
@@ -201,6 +217,9 @@ static void portown_track_apply(struct portown_tap_event *ev)
 		break;
 	case PORTOWN_TAP_REINIT:
 		portown_apply_reinit(ev);
+		break;
+	case PORTOWN_TAP_TIOCEXCL:
+		portown_apply_tiocexcl(ev);
 		break;
 	}
 	portown_who_put(&ev->who);

@@ -51,6 +51,13 @@
 /* in a reinit event: the port's reset policy, PORTOWN_RESET_* */
 #define PORTOWN_ID_RESET_SHIFT	8
 #define PORTOWN_ID_RESET_MASK	(3U << PORTOWN_ID_RESET_SHIFT)
+/*
+ * in a gone event and struct portown_why.removed: the device went because
+ * this process unbound its driver (a write to "unbind", usbfs's
+ * USBDEVFS_DISCONNECT or a claim of the USB interface, rmmod), not
+ * because it was unplugged
+ */
+#define PORTOWN_ID_UNBOUND	(1U << 10)
 
 /* When a port goes back to its baseline settings (sysfs "reset") */
 #define PORTOWN_RESET_HANGUP	0	/* after a hangup (the default) */
@@ -351,6 +358,56 @@ struct portown_reset {
 
 #define PORTOWN_RESET_SIZE_VER0	24
 
+/* struct portown_why.reasons: why the port is or would be busy */
+#define PORTOWN_WHY_CLAIMED	(1U << 0)	/* a process claims it: claimer */
+#define PORTOWN_WHY_EXCL	(1U << 1)	/* TIOCEXCL is set: excl */
+#define PORTOWN_WHY_LDISC	(1U << 2)	/* a line discipline of the kernel's: ldisc */
+#define PORTOWN_WHY_CONSOLE	(1U << 3)	/* a kernel console */
+#define PORTOWN_WHY_GONE	(1U << 4)	/* the device was removed: removed */
+#define PORTOWN_WHY_HUNGUP	(1U << 5)	/* hung up, dead descriptors remain */
+#define PORTOWN_WHY_OPEN	(1U << 6)	/* open: owner, nr_holders */
+
+/**
+ * struct portown_why - every reason the kernel knows a port is busy
+ * @size: in: sizeof(struct portown_why)
+ * @fd: in: as in struct portown_info
+ * @dev_major: in/out: as in struct portown_info
+ * @dev_minor: in/out
+ * @reasons: out: PORTOWN_WHY_* bits
+ * @ldisc: out: the tty's line discipline number (N_TTY 0, also while the
+ *	shim is attached), -1 when the tty is not open
+ * @nr_holders: out: the number of open descriptors
+ * @__reserved: must be zero
+ * @owner: out: as struct portown_info.owner
+ * @claimer: out: the claiming process (PORTOWN_WHY_CLAIMED)
+ * @excl: out: the process that set TIOCEXCL, when (since_ns) and with
+ *	which open flags; all zero when portown did not see it set (before
+ *	the module loaded)
+ * @removed: out: with PORTOWN_WHY_GONE, the process the device's removal
+ *	ran in: with PORTOWN_ID_UNBOUND the one that unbound the driver,
+ *	else the kernel's (an unplug)
+ * @name: out: the tty's name
+ * @ldisc_name: out: the line discipline's name ("n_tty", "n_hdlc", ...)
+ */
+struct portown_why {
+	__u32 size;
+	__s32 fd;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 reasons;
+	__s32 ldisc;
+	__u32 nr_holders;
+	__u32 __reserved;
+	struct portown_ident owner;
+	struct portown_ident claimer;
+	struct portown_ident excl;
+	struct portown_ident removed;
+	char name[PORTOWN_NAME_LEN];
+	char ldisc_name[PORTOWN_COMM_LEN];
+};
+
+#define PORTOWN_WHY_SIZE_VER0	240
+
 /* Query a port: state, owner, counters. */
 #define PORTOWN_IOC_INFO	_IOWR(PORTOWN_IOC_MAGIC, 1, struct portown_info)
 /*
@@ -374,5 +431,7 @@ struct portown_reset {
 #define PORTOWN_IOC_SET_BASELINE _IOWR(PORTOWN_IOC_MAGIC, 9, struct portown_baseline)
 /* Set a port's reset policy (CAP_SYS_ADMIN); PORTOWN_IOC_INFO reports it. */
 #define PORTOWN_IOC_SET_RESET	_IOWR(PORTOWN_IOC_MAGIC, 10, struct portown_reset)
+/* Every reason the kernel knows a port is or would be busy. */
+#define PORTOWN_IOC_WHY		_IOWR(PORTOWN_IOC_MAGIC, 11, struct portown_why)
 
 #endif /* _UAPI_LINUX_PORTOWN_H */
