@@ -53,34 +53,6 @@ static bool is_dir(const char *path)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-/* Open /dev/kmsg positioned after everything logged so far. */
-static int kmsg_open_at_end(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* Has anything logged since kmsg_open_at_end() contained @needle? */
-static bool kmsg_contains(int fd, const char *needle)
-{
-	char rec[2048];
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			return false;
-		rec[n] = '\0';
-		if (strstr(rec, needle))
-			return true;
-	}
-}
-
 /* Nothing portown made may be left after a refused or undone load. */
 static void expect_nothing_left(struct __test_metadata *_metadata, int num)
 {

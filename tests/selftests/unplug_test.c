@@ -22,7 +22,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <dirent.h>
+#include <linux/usbdevice_fs.h>
 
 #include "kselftest_harness.h"
 #include "portown_test.h"
@@ -106,6 +110,78 @@ static bool gone_by_nobody(dev_t devt)
 	return found;
 }
 
+/* PORTOWN_IOC_WHY of the port @devt. */
+static int why_of(int ctl, dev_t devt, struct portown_why *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->size = sizeof(*w);
+	w->fd = -1;
+	w->dev_major = major(devt);
+	w->dev_minor = minor(devt);
+	return ioctl(ctl, PORTOWN_IOC_WHY, w);
+}
+
+/* The FTDI adapter's usbfs node, /dev/bus/usb/BBB/DDD, into @path. */
+static int ftdi_node(char *path, size_t len)
+{
+	char f[300], buf[16];
+	struct dirent *d;
+	int bus, dev;
+	DIR *dir;
+
+	dir = opendir("/sys/bus/usb/devices");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		snprintf(f, sizeof(f), "/sys/bus/usb/devices/%s/idVendor", d->d_name);
+		if (read_text(f, buf, sizeof(buf)) || strcmp(buf, "0403"))
+			continue;
+		snprintf(f, sizeof(f), "/sys/bus/usb/devices/%s/busnum", d->d_name);
+		if (read_text(f, buf, sizeof(buf)))
+			break;
+		bus = atoi(buf);
+		snprintf(f, sizeof(f), "/sys/bus/usb/devices/%s/devnum", d->d_name);
+		if (read_text(f, buf, sizeof(buf)))
+			break;
+		dev = atoi(buf);
+		closedir(dir);
+		snprintf(path, len, "/dev/bus/usb/%03d/%03d", bus, dev);
+		return 0;
+	}
+	closedir(dir);
+	return -1;
+}
+
+/*
+ * As brltty does to a CH340 or CP210x it takes for a braille display: a
+ * process named @comm takes interface 0 of the adapter from its driver
+ * through usbfs (USBDEVFS_DISCONNECT), or gives it back (CONNECT).
+ * Returns 0 or an errno.
+ */
+static int usbfs_driver(const char *comm, unsigned int code)
+{
+	struct usbdevfs_ioctl req = { .ifno = 0, .ioctl_code = (int)code };
+	char node[64];
+	int status, fd;
+	pid_t pid;
+
+	if (ftdi_node(node, sizeof(node)))
+		return ENODEV;
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (!pid) {
+		prctl(PR_SET_NAME, comm);
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(errno);
+		_exit(ioctl(fd, USBDEVFS_IOCTL, &req) < 0 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return ECHILD;
+	return WEXITSTATUS(status);
+}
+
 FIXTURE(usb) {
 	struct agent a, b;
 	int ctl;
@@ -164,11 +240,16 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	char buf[512];
 	dev_t old;
 
+	struct portown_why w;
+	int kmsg;
+
 	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
 	self->ctl = open("/dev/portown", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_GE(self->ctl, 0);
 	ASSERT_EQ(0, stat(USB0, &st));
 	old = st.st_rdev;
+	kmsg = kmsg_open_at_end();
+	ASSERT_GE(kmsg, 0);
 
 	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "oldterm", USB0));
 	ASSERT_EQ(0, agent_do(&self->a, 'o'));
@@ -180,6 +261,15 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 
 	ASSERT_EQ(0, pull_out(USB0));
 	ASSERT_TRUE(await_sysfs(SYS0, "state", "gone"));
+
+	/* the kernel log and WHY say it was unplugged: no process did it */
+	EXPECT_TRUE(kmsg_contains(kmsg, "ttyUSB0 gone: unplugged"));
+	close(kmsg);
+	ASSERT_EQ(0, why_of(self->ctl, old, &w)) TH_LOG("WHY: %s", strerror(errno));
+	EXPECT_EQ(PORTOWN_WHY_GONE | PORTOWN_WHY_OPEN, w.reasons & ~PORTOWN_WHY_HUNGUP);
+	EXPECT_EQ(0, w.removed.flags & PORTOWN_ID_UNBOUND);
+	EXPECT_NE(0, w.removed.since_ns);
+	EXPECT_EQ(-1, w.ldisc);
 
 	/* it names the process that keeps the name taken */
 	EXPECT_EQ(self->a.pid, sysfs_int(SYS0, "owner_pid"));
@@ -246,6 +336,55 @@ TEST_F(usb, unplugged_port_is_gone_names_its_holder_then_disappears)
 	EXPECT_TRUE(await_sysfs(SYS0, "opens", "1"));
 	EXPECT_TRUE(await_sysfs(SYS0, "hangups", "0"));
 	EXPECT_EQ(0, agent_do(&self->b, 'c'));
+}
+
+/*
+ * A process takes the adapter from its driver through usbfs, as brltty
+ * does: to the holder it looks like an unplug, but portown names the
+ * process in the kernel log, the gone event and WHY.
+ */
+TEST_F(usb, driver_unbound_through_usbfs_names_the_process)
+{
+	struct portown_event ev;
+	struct portown_why w;
+	char want[96];
+	struct stat st;
+	int kmsg;
+
+	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
+	self->ctl = open("/dev/portown", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(self->ctl, 0);
+	ASSERT_EQ(0, stat(USB0, &st));
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "uploader", USB0));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_TRUE(await_sysfs(SYS0, "state", "open"));
+	kmsg = kmsg_open_at_end();
+	ASSERT_GE(kmsg, 0);
+
+	ASSERT_EQ(0, usbfs_driver("brltty", USBDEVFS_DISCONNECT));
+	ASSERT_TRUE(wait_for_no_path(USB0, 10000));
+	ASSERT_TRUE(await_sysfs(SYS0, "state", "gone"));
+	EXPECT_TRUE(kmsg_contains(kmsg, "ttyUSB0 gone: driver unbound by brltty (pid "));
+	close(kmsg);
+	ASSERT_TRUE(saw_event(self->ctl, PORTOWN_EV_GONE, "ttyUSB0", &ev));
+	EXPECT_TRUE(ev.who.flags & PORTOWN_ID_UNBOUND);
+	EXPECT_STREQ("brltty", ev.who.comm);
+	EXPECT_EQ(0, ev.who.uid);
+
+	ASSERT_EQ(0, why_of(self->ctl, st.st_rdev, &w)) TH_LOG("WHY: %s", strerror(errno));
+	EXPECT_TRUE(w.reasons & PORTOWN_WHY_GONE);
+	EXPECT_TRUE(w.removed.flags & PORTOWN_ID_UNBOUND);
+	EXPECT_STREQ("brltty", w.removed.comm);
+	EXPECT_EQ(self->a.pid, w.owner.pid);
+
+	/* portownctl says it, by the name no longer in /dev */
+	EXPECT_EQ(2, run_cmd("portownctl why ttyUSB0 2>&1", want, sizeof(want))) TH_LOG("%s", want);
+
+	/* the holder goes, the driver is given the interface back */
+	EXPECT_EQ(0, agent_do(&self->a, 'c'));
+	EXPECT_TRUE(wait_for_no_path(SYS0, 3000));
+	ASSERT_EQ(0, usbfs_driver("brltty", USBDEVFS_CONNECT));
+	ASSERT_EQ(0, await_node(USB0));
 }
 
 /* The tap misses the unplug (its hangup and its removal): the reconciler sees it. */

@@ -553,9 +553,10 @@ host_bench() {
 	done
 }
 
-# USB and USB-serial drivers of a stock kernel (modules there) in loading
+# USB and USB-serial drivers of a stock kernel (modules there), and
+# n_hdlc, a line discipline of the kernel's own (as ppp's is), in loading
 # order, copied to $2 uncompressed, with the order in $2/order.
-USB_MODULES="usb-common usbcore xhci-hcd xhci-pci-renesas xhci-pci usbserial ftdi_sio"
+USB_MODULES="usb-common usbcore xhci-hcd xhci-pci-renesas xhci-pci usbserial ftdi_sio n_hdlc"
 copy_kmods() {
 	local moddir=$1 out=$2 m f d left next placed ready
 	local -A deps=()
