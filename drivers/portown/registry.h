@@ -38,19 +38,13 @@
 /**
  * portown_now_ns() - the time of an event, as portown records it
  *
- * CLOCK_REALTIME to the kernel's tick (the resolution of
- * CLOCK_REALTIME_COARSE): the last tick's time, which costs no read of
- * the clock source, on the path of every open and close.
- *
- * Context: any but NMI.
- * Return: nanoseconds since the epoch.
+ * Context: any but NMI; in the probe handlers, outside the ring's lock
+ * (on a virtual machine the clock source may be an emulated device).
+ * Return: CLOCK_REALTIME nanoseconds.
  */
 static inline u64 portown_now_ns(void)
 {
-	struct timespec64 ts;
-
-	ktime_get_coarse_real_ts64(&ts);
-	return timespec64_to_ns(&ts);
+	return ktime_get_real_ns();
 }
 
 struct device;

@@ -206,15 +206,6 @@ static inline long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* The kernel's tick: the resolution of the times portown records. */
-static inline long long tick_ns(void)
-{
-	struct timespec ts;
-
-	clock_getres(CLOCK_REALTIME_COARSE, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static inline void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };

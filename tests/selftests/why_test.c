@@ -138,7 +138,7 @@ TEST_F(why, refused_open_is_logged_naming_who_set_tiocexcl)
 	EXPECT_EQ(PORTOWN_WHY_EXCL | PORTOWN_WHY_OPEN, w.reasons);
 	EXPECT_EQ(self->a.pid, w.excl.pid);
 	EXPECT_STREQ("modemmanager", w.excl.comm);
-	EXPECT_GE((long long)w.excl.since_ns, t0 - tick_ns());
+	EXPECT_GE((long long)w.excl.since_ns, t0);
 	EXPECT_LE((long long)w.excl.since_ns, t1);
 	EXPECT_EQ(self->a.pid, w.owner.pid);
 	EXPECT_EQ(1, w.nr_holders);
@@ -265,7 +265,7 @@ TEST_F(why, console_and_kernel_line_discipline_are_reasons)
 	struct portown_why w;
 	struct stat st;
 	int fd, ld = N_HDLC, i;
-	char other[32];
+	char other[32], name[64];
 
 	/* the VM's console is ttyS0 */
 	if (is_console("ttyS0")) {
@@ -291,7 +291,9 @@ TEST_F(why, console_and_kernel_line_discipline_are_reasons)
 	}
 	EXPECT_EQ(PORTOWN_WHY_LDISC | PORTOWN_WHY_OPEN, w.reasons);
 	EXPECT_EQ(N_HDLC, w.ldisc);
-	EXPECT_STREQ("n_hdlc", w.ldisc_name);
+	/* its name as the tty core lists it ("hdlc" today) */
+	ASSERT_TRUE(ldisc_listed(NULL, N_HDLC, name));
+	EXPECT_STREQ(name, w.ldisc_name);
 	EXPECT_EQ(getpid(), w.owner.pid);
 	ld = 0;
 	EXPECT_EQ(0, ioctl(fd, TIOCSETD, &ld));
