@@ -901,6 +901,54 @@ static void registry_reinit_names_the_hangup_owner(struct kunit *test)
 		portown_who_put(&h[i].who);
 }
 
+/*
+ * The first process that set TIOCEXCL is kept while the bit stays; the
+ * bit goes with TIOCNXCL, a hangup or the last close, and the setter
+ * with it.  A removal keeps who did it and how.
+ */
+static void registry_marks_excl_setter_and_remover(struct kunit *test)
+{
+	struct registry_test *t = test->priv;
+	struct portown_port *port = t->port;
+	const struct portown_who *w;
+	bool excl = false;
+	u32 flags;
+
+	open_as(test, port, &t->files[0], &t->a);
+	open_as(test, port, &t->files[1], &t->b);
+	mutex_lock(&t->reg.lock);
+	KUNIT_EXPECT_NULL(test, portown_port_excl_setter(port));
+	KUNIT_EXPECT_NULL(test, port->marks);		/* allocated on first use */
+	portown_port_mark_excl(port, &t->b);
+	portown_port_mark_excl(port, &t->a);		/* set again: the first stays */
+	w = portown_port_excl_setter(port);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_EXPECT_PTR_EQ(test, w->pid, t->b.pid);
+	portown_port_mark_excl(port, NULL);
+	KUNIT_EXPECT_NULL(test, portown_port_excl_setter(port));
+	portown_port_mark_excl(port, &t->a);
+	portown_port_hangup(port, NULL);
+	KUNIT_EXPECT_NULL(test, portown_port_excl_setter(port));
+	portown_port_mark_excl(port, &t->a);
+	mutex_unlock(&t->reg.lock);
+	close_file(port, &t->files[0]);
+	mutex_lock(&t->reg.lock);
+	KUNIT_EXPECT_NOT_NULL(test, portown_port_excl_setter(port));	/* one left */
+	mutex_unlock(&t->reg.lock);
+	close_file(port, &t->files[1]);
+	mutex_lock(&t->reg.lock);
+	KUNIT_EXPECT_NULL(test, portown_port_excl_setter(port));	/* last close */
+
+	KUNIT_EXPECT_NULL(test, portown_port_remover(port, &flags));
+	KUNIT_EXPECT_TRUE(test, portown_port_gone(port, &t->b, PORTOWN_ID_UNBOUND, &excl));
+	w = portown_port_remover(port, &flags);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_EXPECT_PTR_EQ(test, w->pid, t->b.pid);
+	KUNIT_EXPECT_EQ(test, flags, PORTOWN_ID_UNBOUND);
+	KUNIT_EXPECT_STREQ(test, w->comm, "other");
+	mutex_unlock(&t->reg.lock);
+}
+
 static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_lookup_and_add),
 	KUNIT_CASE(registry_state_machine),
@@ -920,6 +968,7 @@ static struct kunit_case registry_cases[] = {
 	KUNIT_CASE(registry_nothing_after_teardown),
 	KUNIT_CASE(registry_sync_hook_and_instances),
 	KUNIT_CASE(registry_reinit_names_the_hangup_owner),
+	KUNIT_CASE(registry_marks_excl_setter_and_remover),
 	{}
 };
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# In the demo VM, on a stock kernel, the three field stories.
+# In the demo VM, on a stock kernel, the field stories.
 #
 # 1. A user's terminal program, which knows nothing of portown, holds
 #    ttyS1; a dialer built on libportown wants the port and is told who
@@ -17,6 +17,10 @@
 #    plugged back in: it comes back as ttyUSB1.  portown says why: ttyUSB0
 #    is "gone", still held by the logger, which did not notice; when the
 #    logger goes, so does ttyUSB0.
+# 4. A serial console keeps its speed across the hangup login makes.
+# 5. Reset at close: what a port scanner left goes at its last close.
+# 6. An uploader is refused as busy by a port a modem manager holds with
+#    TIOCEXCL; the kernel log and portownctl why name the holder.
 
 M=/portown/modules
 PORT=ttyS1
@@ -172,5 +176,25 @@ run "su user -s /bin/sh -c 'stty -F /dev/$PORT 115200 raw crtscts'"
 run "stty -F /dev/$PORT speed"
 run "stty -F /dev/$PORT -a 2>/dev/null | grep -o -- '-*crtscts'"
 run "portownctl history $PORT | tail -n 1"
+run "portownctl reset $PORT hangup"
+
+# Debian's socat under the name of the modem manager that probes every
+# new port and keeps it with TIOCEXCL; an uploader that knows nothing of
+# portown (a shell script, as many flashing wrappers are).
+say "story 6: an uploader is refused as busy; the kernel log and portownctl name the holder"
+cp /usr/bin/socat /tmp/ModemManager
+printf '#!/bin/sh\nexec 3<>"$1" && echo "avrdude: connected to $1"\n' >/tmp/avrdude
+chmod 755 /tmp/avrdude
+printf '$ ModemManager probes /dev/%s and keeps it, with TIOCEXCL   (as root)\n' "$PORT"
+/tmp/ModemManager -u "/dev/$PORT,raw,echo=0,ioctl-void=0x540C,ignoreeof" /dev/null \
+	>/dev/null 2>&1 &
+sleep 1
+run "su user -s /bin/sh -c '/tmp/avrdude /dev/$PORT'"
+say "the user asks the kernel log why, as for any program"
+run "dmesg | grep 'portown: $PORT: open by avrdude' | tail -n 1"
+say "and portownctl, with every reason in order"
+run "portownctl why $PORT"
+run "killall ModemManager; sleep 0.5"
+run "portownctl why $PORT"
 run "rmmod portown"
 printf '\n'
