@@ -183,7 +183,10 @@ run "portownctl reset $PORT hangup"
 # portown (a shell script, as many flashing wrappers are).
 say "story 6: an uploader is refused as busy; the kernel log and portownctl name the holder"
 cp /usr/bin/socat /tmp/ModemManager
-printf '#!/bin/sh\nexec 3<>"$1" && echo "avrdude: connected to $1"\n' >/tmp/avrdude
+cat >/tmp/avrdude <<'EOF'
+#!/bin/sh
+exec 3<>"$1" && echo "avrdude: connected to $1"
+EOF
 chmod 755 /tmp/avrdude
 printf '$ ModemManager probes /dev/%s and keeps it, with TIOCEXCL   (as root)\n' "$PORT"
 /tmp/ModemManager -u "/dev/$PORT,raw,echo=0,ioctl-void=0x540C,ignoreeof" /dev/null \
