@@ -156,20 +156,21 @@ static int ftdi_node(char *path, size_t len)
  * As brltty does to a CH340 or CP210x it takes for a braille display: a
  * process named @comm takes interface 0 of the adapter from its driver
  * through usbfs (USBDEVFS_DISCONNECT), or gives it back (CONNECT).
- * Returns 0 or an errno.
+ * Returns 0, or -1 (the errno of the child's request in *@err).
  */
-static int usbfs_driver(const char *comm, unsigned int code)
+static int usbfs_driver(const char *comm, unsigned int code, int *err)
 {
 	struct usbdevfs_ioctl req = { .ifno = 0, .ioctl_code = (int)code };
 	char node[64];
 	int status, fd;
 	pid_t pid;
 
+	*err = ENODEV;
 	if (ftdi_node(node, sizeof(node)))
-		return ENODEV;
+		return -1;
 	pid = fork();
 	if (pid < 0)
-		return errno;
+		return -1;
 	if (!pid) {
 		prctl(PR_SET_NAME, comm);
 		fd = open(node, O_RDWR | O_CLOEXEC);
@@ -177,9 +178,11 @@ static int usbfs_driver(const char *comm, unsigned int code)
 			_exit(errno);
 		_exit(ioctl(fd, USBDEVFS_IOCTL, &req) < 0 ? errno : 0);
 	}
+	*err = ECHILD;
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return ECHILD;
-	return WEXITSTATUS(status);
+		return -1;
+	*err = WEXITSTATUS(status);
+	return *err ? -1 : 0;
 }
 
 FIXTURE(usb) {
@@ -347,9 +350,9 @@ TEST_F(usb, driver_unbound_through_usbfs_names_the_process)
 {
 	struct portown_event ev;
 	struct portown_why w;
-	char want[96];
+	char want[512];
 	struct stat st;
-	int kmsg;
+	int kmsg, err;
 
 	ASSERT_EQ(0, load(portown_ko(), "")) TH_LOG("load: %s", strerror(errno));
 	self->ctl = open("/dev/portown", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -361,7 +364,7 @@ TEST_F(usb, driver_unbound_through_usbfs_names_the_process)
 	kmsg = kmsg_open_at_end();
 	ASSERT_GE(kmsg, 0);
 
-	ASSERT_EQ(0, usbfs_driver("brltty", USBDEVFS_DISCONNECT));
+	ASSERT_EQ(0, usbfs_driver("brltty", USBDEVFS_DISCONNECT, &err)) TH_LOG("%s", strerror(err));
 	ASSERT_TRUE(wait_for_no_path(USB0, 10000));
 	ASSERT_TRUE(await_sysfs(SYS0, "state", "gone"));
 	EXPECT_TRUE(kmsg_contains(kmsg, "ttyUSB0 gone: driver unbound by brltty (pid "));
@@ -383,7 +386,7 @@ TEST_F(usb, driver_unbound_through_usbfs_names_the_process)
 	/* the holder goes, the driver is given the interface back */
 	EXPECT_EQ(0, agent_do(&self->a, 'c'));
 	EXPECT_TRUE(wait_for_no_path(SYS0, 3000));
-	ASSERT_EQ(0, usbfs_driver("brltty", USBDEVFS_CONNECT));
+	ASSERT_EQ(0, usbfs_driver("brltty", USBDEVFS_CONNECT, &err)) TH_LOG("%s", strerror(err));
 	ASSERT_EQ(0, await_node(USB0));
 }
 

@@ -129,8 +129,8 @@ TEST_F(why, refused_open_is_logged_naming_who_set_tiocexcl)
 	ASSERT_EQ(EBUSY, agent_do(&self->b, 'o'));
 
 	/* the kernel log says who is in the way */
-	snprintf(want, sizeof(want), "%s: open by uploader (pid %d, uid %d) refused: exclusive (TIOCEXCL) since ",
-		 self->name, self->b.pid, USER_UID);
+	snprintf(want, sizeof(want), "%s: open by uploader (pid %d, uid %d) refused: %s",
+		 self->name, self->b.pid, USER_UID, "exclusive (TIOCEXCL) since ");
 	snprintf(holder, sizeof(holder), "UTC, held by modemmanager (pid %d, uid 0)", self->a.pid);
 	EXPECT_TRUE(logged(self->kmsg, want, holder)) TH_LOG("no line: %s ... %s", want, holder);
 
@@ -191,17 +191,18 @@ TEST_F(why, refused_open_and_claim_name_the_claimer)
 
 	ASSERT_EQ(0, agent_start(&self->b, USER_UID, "uploader", test_tty()));
 	ASSERT_EQ(EBUSY, agent_do(&self->b, 'o'));
-	snprintf(want, sizeof(want), "%s: open by uploader (pid %d, uid %d) refused: claimed by dialer (pid %d, uid %d) since ",
-		 self->name, self->b.pid, USER_UID, self->a.pid, USER_UID);
-	EXPECT_TRUE(logged(self->kmsg, want, " UTC")) TH_LOG("no line: %s", want);
+	snprintf(want, sizeof(want), "%s: open by %s (pid %d, uid %d) refused: %s (pid %d, uid %d)",
+		 self->name, "uploader", self->b.pid, USER_UID, "claimed by dialer", self->a.pid,
+		 USER_UID);
+	EXPECT_TRUE(logged(self->kmsg, want, ") since ")) TH_LOG("no line: %s", want);
 
 	/* root may open past the claim; its claim is refused all the same */
 	agent_kill(&self->b);
 	ASSERT_EQ(0, agent_start(&self->b, 0, "grabber", test_tty()));
 	ASSERT_EQ(0, agent_do(&self->b, 'o'));
 	ASSERT_EQ(EBUSY, agent_do(&self->b, 'C'));
-	snprintf(want, sizeof(want), "%s: claim by grabber (pid %d, uid 0) refused: claimed by dialer (pid %d, uid %d)",
-		 self->name, self->b.pid, self->a.pid, USER_UID);
+	snprintf(want, sizeof(want), "%s: claim by %s (pid %d, uid 0) refused: %s (pid %d, uid %d)",
+		 self->name, "grabber", self->b.pid, "claimed by dialer", self->a.pid, USER_UID);
 	EXPECT_TRUE(logged(self->kmsg, want, NULL)) TH_LOG("no line: %s", want);
 
 	ASSERT_EQ(0, why_of(self->ctl, self->devt, &w));
@@ -218,7 +219,8 @@ TEST_F(why, refused_open_and_claim_name_the_claimer)
 	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "dialer", test_tty()));
 	ASSERT_EQ(0, agent_do(&self->a, 'o'));
 	ASSERT_EQ(EBUSY, agent_do(&self->a, 'C'));
-	snprintf(claimer, sizeof(claimer), "refused: held by grabber (pid %d, uid 0) since ", self->b.pid);
+	snprintf(claimer, sizeof(claimer), "refused: held by grabber (pid %d, uid 0) since ",
+		 self->b.pid);
 	snprintf(want, sizeof(want), "%s: claim by dialer (pid %d, uid %d) ", self->name,
 		 self->a.pid, USER_UID);
 	EXPECT_TRUE(logged(self->kmsg, want, claimer)) TH_LOG("no line: %s%s", want, claimer);
