@@ -33,6 +33,7 @@
 #define PROC_LOCKS	"/proc/locks"
 #define PROC_CONSOLES	"/proc/consoles"
 #define SERDEV_BUS	"/sys/bus/serial/devices"
+#define TTY_DRIVERS	"/proc/tty/drivers"
 
 /* ctl_ioctl() flags */
 #define CTL_BY_DEV	0x1	/* port named by number: ENOTTY means an old module */
@@ -1104,6 +1105,42 @@ static int serdev_count(void)
 	return n;
 }
 
+/*
+ * Whether a tty driver of /proc/tty/drivers has the number @major:@minor;
+ * true when that cannot be read.  A line: driver name, /dev prefix, major,
+ * minors ("a-b" or "a"), type; read from the end in case a name holds a
+ * space.
+ */
+static bool tty_number(unsigned int major, unsigned int minor)
+{
+	char *line = NULL, *tok[16], *t, *save, *end;
+	unsigned long a, lo, hi;
+	size_t len = 0, n;
+	bool found = false;
+	FILE *in;
+
+	in = fopen(TTY_DRIVERS, "re");
+	if (!in)
+		return true;
+	while (!found && getline(&line, &len, in) > 0) {
+		n = 0;
+		for (t = strtok_r(line, " \t\n", &save); t && n < ARRAY_SIZE(tok);
+		     t = strtok_r(NULL, " \t\n", &save))
+			tok[n++] = t;
+		if (n < 5)
+			continue;
+		a = strtoul(tok[n - 3], &end, 10);
+		if (*end)
+			continue;
+		lo = strtoul(tok[n - 2], &end, 10);
+		hi = *end == '-' ? strtoul(end + 1, &end, 10) : lo;
+		found = !*end && a == major && minor >= lo && minor <= hi;
+	}
+	free(line);
+	fclose(in);
+	return found;
+}
+
 int portown_why(const char *port, struct portown_why_report *r)
 {
 	const unsigned int busy_bits = PORTOWN_WHY_CLAIMED | PORTOWN_WHY_EXCL |
@@ -1128,6 +1165,10 @@ int portown_why(const char *port, struct portown_why_report *r)
 		return -1;
 	}
 	why_kernel(r);
+	if (!r->kernel && !tty_number(r->dev_major, r->dev_minor)) {
+		errno = ENOTTY;
+		return -1;
+	}
 	if (why_node(port, r, &node))
 		why_flocks(r, &node);
 	why_uucp(r);

@@ -434,7 +434,9 @@ struct portown_why_report {
  * call still succeeds with the userspace facts.
  *
  * Return: 0, or -1 with errno set: ENOENT when there is no such port (then
- * @r->name and @r->serdev are filled in), EINVAL, ENOTTY.
+ * @r->name and @r->serdev are filled in); ENOTTY when it is not a tty (a
+ * device number of no driver in /proc/tty/drivers, when portown cannot
+ * tell); EINVAL.
  */
 int portown_why(const char *port, struct portown_why_report *r);
 
