@@ -864,27 +864,39 @@ static void proc_comm(int pid, char comm[PORTOWN_COMM_LEN])
 	snprintf(comm, PORTOWN_COMM_LEN, "%.*s", PORTOWN_COMM_LEN - 1, text);
 }
 
+int portown_why_dev(unsigned int major, unsigned int minor, struct portown_why *w)
+{
+	if (!w) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(w, 0, sizeof(*w));
+	w->size = sizeof(*w);
+	w->fd = -1;
+	w->dev_major = major;
+	w->dev_minor = minor;
+	if (ctl_ioctl(PORTOWN_IOC_WHY, w, CTL_BY_DEV)) {
+		memset(w, 0, sizeof(*w));
+		w->dev_major = major;
+		w->dev_minor = minor;
+		w->ldisc = -1;
+		return -1;
+	}
+	w->name[PORTOWN_NAME_LEN - 1] = '\0';
+	w->ldisc_name[PORTOWN_COMM_LEN - 1] = '\0';
+	return 0;
+}
+
 /* Ask portown; the report keeps its answer or the reason it has none. */
 static void why_kernel(struct portown_why_report *r)
 {
-	struct portown_why *w = &r->why;
-
-	w->size = sizeof(*w);
-	w->fd = -1;
-	w->dev_major = r->dev_major;
-	w->dev_minor = r->dev_minor;
-	if (ctl_ioctl(PORTOWN_IOC_WHY, w, CTL_BY_DEV)) {
+	if (portown_why_dev(r->dev_major, r->dev_minor, &r->why)) {
 		r->kernel_error = errno;
-		memset(w, 0, sizeof(*w));
-		w->dev_major = r->dev_major;
-		w->dev_minor = r->dev_minor;
 		return;
 	}
 	r->kernel = 1;
-	w->name[PORTOWN_NAME_LEN - 1] = '\0';
-	w->ldisc_name[PORTOWN_COMM_LEN - 1] = '\0';
-	if (w->name[0])
-		set_name(r->name, w->name);
+	if (r->why.name[0])
+		set_name(r->name, r->why.name);
 }
 
 /*

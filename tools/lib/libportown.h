@@ -373,14 +373,15 @@ struct portown_uucp {
  * @dev_major: the port's device number
  * @dev_minor: likewise
  * @kernel: 1 when @why holds portown's answer; 0 when portown could not be
- *	asked (@kernel_error says why) and @why is zero but for its device
- *	number: the userspace facts below are reported all the same
+ *	asked (@kernel_error says why): the userspace facts below are
+ *	reported all the same
  * @kernel_error: when @kernel is 0: ENOENT, the module is not loaded;
  *	ENODEV, portown does not track the port; EOPNOTSUPP, the loaded
  *	module is too old for PORTOWN_IOC_WHY; or another errno
  * @why: the kernel's answer to PORTOWN_IOC_WHY: claim, TIOCEXCL, line
  *	discipline, console, gone, hung up, open (PORTOWN_WHY_* in
- *	@why.reasons)
+ *	@why.reasons); zero but for the device number and @why.ldisc (-1)
+ *	when @kernel is 0
  * @console: 1 when the port is a kernel console, by the kernel's answer
  *	or by /proc/consoles
  * @serdev: on failure with ENOENT: the number of devices on the serdev bus
@@ -439,6 +440,21 @@ struct portown_why_report {
  * tell); EINVAL.
  */
 int portown_why(const char *port, struct portown_why_report *r);
+
+/**
+ * portown_why_dev() - the kernel's reasons a port is busy, by device number
+ * @major: the port's major number
+ * @minor: the port's minor number
+ * @w: filled in with the answer to PORTOWN_IOC_WHY
+ *
+ * Only what portown knows (no locks of userspace, see portown_why()): for
+ * many ports at once, as portownctl list asks.
+ *
+ * Return: 0, or -1 with errno set (ENOENT: module not loaded; ENODEV: not
+ * a port portown tracks; EOPNOTSUPP: a module without the request); then
+ * @w is zero but for the device number and @w->ldisc, -1.
+ */
+int portown_why_dev(unsigned int major, unsigned int minor, struct portown_why *w);
 
 /**
  * portown_uucp_verdict_name() - the name of a UUCP lock's verdict
