@@ -1155,6 +1155,279 @@ static int cmd_history(const char *port, char **argv, const struct opts *o)
 	return done(0);
 }
 
+/* why */
+
+/* @id as "comm (pid N, uid U)", without its time. */
+static void ident_text(char *buf, size_t len, const struct portown_ident *id)
+{
+	struct portown_ident bare = *id;
+
+	bare.since_ns = 0;
+	portown_format_ident(buf, len, &bare);
+}
+
+/* An identity the kernel left all zero: it did not see the process. */
+static bool unseen(const struct portown_ident *id)
+{
+	return !id->pid && !id->since_ns && !id->comm[0] && !(id->flags & PORTOWN_ID_HIDDEN);
+}
+
+static void why_line(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static const char *lock_kind_text(const char *kind)
+{
+	if (!strcmp(kind, "FLOCK"))
+		return "flock";
+	if (!strcmp(kind, "POSIX"))
+		return "POSIX lock";
+	if (!strcmp(kind, "OFDLCK"))
+		return "OFD lock";
+	return kind;
+}
+
+static void print_why_flock(const char *name, const struct portown_flock *f)
+{
+	char comm[PORTOWN_COMM_LEN + 1];
+	const char *kind = lock_kind_text(f->kind), *rw = f->write ? "write" : "read";
+
+	if (f->pid > 0 && f->comm[0])
+		why_line(name, "%s (%s) held by %s (pid %d)", kind, rw,
+			 comm_text(comm, f->comm), f->pid);
+	else if (f->pid > 0)
+		why_line(name, "%s (%s) held by pid %d", kind, rw, f->pid);
+	else if (f->pid < 0)
+		why_line(name, "%s (%s) held through an open file description (no pid)",
+			 kind, rw);
+	else
+		why_line(name, "%s (%s) held by a process not visible here", kind, rw);
+}
+
+static void print_why_uucp(const char *name, const struct portown_uucp *u)
+{
+	char comm[PORTOWN_COMM_LEN + 1], who[PORTOWN_COMM_LEN + 4] = "";
+
+	if (u->pid <= 0) {
+		why_line(name, "UUCP lock %s names no pid: stale", u->path);
+		return;
+	}
+	if (u->comm[0])
+		snprintf(who, sizeof(who), " (%s)", comm_text(comm, u->comm));
+	switch (u->verdict) {
+	case PORTOWN_UUCP_STALE:
+		why_line(name, "UUCP lock %s by pid %d: stale: pid %d is dead", u->path,
+			 u->pid, u->pid);
+		break;
+	case PORTOWN_UUCP_CONSISTENT:
+		why_line(name, "UUCP lock %s by pid %d%s: consistent, it holds the port",
+			 u->path, u->pid, who);
+		break;
+	case PORTOWN_UUCP_FOREIGN:
+		why_line(name, "UUCP lock %s by pid %d%s: foreign: pid %d%s %s", u->path,
+			 u->pid, who, u->pid, who, "lives but does not hold the port");
+		break;
+	default:
+		why_line(name, "UUCP lock %s by pid %d%s: unknown: pid %d lives; %s%d%s",
+			 u->path, u->pid, who, u->pid,
+			 "whether it holds the port cannot be seen (/proc/", u->pid,
+			 "/fd is not readable)");
+	}
+}
+
+/* What portown could not be asked, as a sentence. */
+static const char *why_unasked(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "portown module not loaded";
+	case ENODEV:
+		return "portown does not track this port";
+	case EOPNOTSUPP:
+		return "the loaded portown module does not support this request (too old?)";
+	default:
+		return strerror(err);
+	}
+}
+
+static void print_why(const struct portown_why_report *r)
+{
+	const struct portown_why *w = &r->why;
+	char who[PORTOWN_MSG_LEN], when[32];
+	const char *name = r->name;
+	unsigned int i;
+
+	if (w->reasons & PORTOWN_WHY_CLAIMED) {
+		portown_format_ident(who, sizeof(who), &w->claimer);
+		why_line(name, "claimed by %s", who);
+	}
+	if (w->reasons & PORTOWN_WHY_EXCL) {
+		ident_text(who, sizeof(who), &w->excl);
+		portown_format_time(when, sizeof(when), w->excl.since_ns);
+		if (unseen(&w->excl))
+			why_line(name, "exclusive (TIOCEXCL), %s",
+				 "set before portown was loaded (who set it is not known)");
+		else if (w->excl.since_ns)
+			why_line(name, "exclusive (TIOCEXCL) since %s, set by %s", when, who);
+		else
+			why_line(name, "exclusive (TIOCEXCL), set by %s", who);
+	}
+	for (i = 0; i < r->nr_flocks; i++)
+		print_why_flock(name, &r->flocks[i]);
+	if (r->flocks_lost)
+		why_line(name, "%u more locks not shown", r->flocks_lost);
+	for (i = 0; i < r->nr_uucp; i++)
+		print_why_uucp(name, &r->uucp[i]);
+	if (r->uucp_lost)
+		why_line(name, "%u more UUCP lock files not shown", r->uucp_lost);
+	if (w->reasons & PORTOWN_WHY_LDISC)
+		why_line(name, "line discipline %s (%d)",
+			 w->ldisc_name[0] ? w->ldisc_name : "?", w->ldisc);
+	if (r->console)
+		why_line(name, "a kernel console");
+	if (w->reasons & PORTOWN_WHY_GONE) {
+		ident_text(who, sizeof(who), &w->removed);
+		if (w->removed.flags & PORTOWN_ID_UNBOUND)
+			why_line(name, "gone: driver unbound by %s", who);
+		else
+			why_line(name, "gone: unplugged");
+	}
+	if (w->reasons & PORTOWN_WHY_HUNGUP)
+		why_line(name, "hung up; its dead descriptors remain until they are closed");
+	if (w->reasons & PORTOWN_WHY_OPEN) {
+		portown_format_ident(who, sizeof(who), &w->owner);
+		if (nobody(&w->owner))
+			why_line(name, "open (%u holder%s, none live)", w->nr_holders,
+				 w->nr_holders == 1 ? "" : "s");
+		else
+			why_line(name, "open by %s (%u holder%s)", who, w->nr_holders,
+				 w->nr_holders == 1 ? "" : "s");
+	}
+	if (!r->kernel)
+		why_line(name, "%s: %s", why_unasked(r->kernel_error),
+			 "a claim, TIOCEXCL, a line discipline and who has the port open are not known");
+	printf("%s is %s\n", name, r->busy ? "busy" : "free");
+}
+
+static void json_why_reason(const char *reason, bool *first)
+{
+	printf("%s{\"reason\":\"%s\"", *first ? "" : ",", reason);
+	*first = false;
+}
+
+static void print_why_json(const struct portown_why_report *r)
+{
+	const struct portown_why *w = &r->why;
+	const struct portown_flock *f;
+	const struct portown_uucp *u;
+	bool first = true;
+	unsigned int i;
+
+	putchar('{');
+	json_key("port", r->name, PORTOWN_NAME_LEN);
+	printf(",\"dev\":\"%u:%u\",\"busy\":%s,\"portown\":%s", r->dev_major, r->dev_minor,
+	       r->busy ? "true" : "false", r->kernel ? "true" : "false");
+	if (!r->kernel) {
+		putchar(',');
+		json_key("portown_error", why_unasked(r->kernel_error), PORTOWN_MSG_LEN);
+	}
+	fputs(",\"reasons\":[", stdout);
+	if (w->reasons & PORTOWN_WHY_CLAIMED) {
+		json_why_reason("claim", &first);
+		fputs(",\"who\":", stdout);
+		json_ident(&w->claimer, false);
+		putchar('}');
+	}
+	if (w->reasons & PORTOWN_WHY_EXCL) {
+		json_why_reason("excl", &first);
+		fputs(",\"who\":", stdout);
+		if (unseen(&w->excl))
+			fputs("null", stdout);
+		else
+			json_ident(&w->excl, false);
+		putchar('}');
+	}
+	for (i = 0; i < r->nr_flocks; i++) {
+		f = &r->flocks[i];
+		json_why_reason("flock", &first);
+		printf(",\"kind\":\"%s\",\"type\":\"%s\",\"pid\":%d,", f->kind,
+		       f->write ? "write" : "read", f->pid);
+		json_key("comm", f->comm, PORTOWN_COMM_LEN);
+		putchar('}');
+	}
+	for (i = 0; i < r->nr_uucp; i++) {
+		u = &r->uucp[i];
+		json_why_reason("uucp", &first);
+		putchar(',');
+		json_key("path", u->path, PORTOWN_UUCP_PATH_LEN);
+		printf(",\"pid\":%d,\"alive\":%s,", u->pid, u->alive ? "true" : "false");
+		json_key("comm", u->comm, PORTOWN_COMM_LEN);
+		printf(",\"verdict\":\"%s\",\"busy\":%s}", portown_uucp_verdict_name(u->verdict),
+		       u->verdict != PORTOWN_UUCP_STALE ? "true" : "false");
+	}
+	if (w->reasons & PORTOWN_WHY_LDISC) {
+		json_why_reason("ldisc", &first);
+		printf(",\"ldisc\":%d,", w->ldisc);
+		json_key("name", w->ldisc_name, PORTOWN_COMM_LEN);
+		putchar('}');
+	}
+	if (r->console) {
+		json_why_reason("console", &first);
+		putchar('}');
+	}
+	if (w->reasons & PORTOWN_WHY_GONE) {
+		json_why_reason("gone", &first);
+		if (w->removed.flags & PORTOWN_ID_UNBOUND) {
+			fputs(",\"how\":\"unbound\",\"by\":", stdout);
+			json_ident(&w->removed, false);
+		} else {
+			fputs(",\"how\":\"unplugged\"", stdout);
+		}
+		putchar('}');
+	}
+	if (w->reasons & PORTOWN_WHY_HUNGUP) {
+		json_why_reason("hungup", &first);
+		putchar('}');
+	}
+	if (w->reasons & PORTOWN_WHY_OPEN) {
+		json_why_reason("open", &first);
+		fputs(",\"owner\":", stdout);
+		json_ident(&w->owner, false);
+		printf(",\"nr_holders\":%u}", w->nr_holders);
+	}
+	printf("],\"locks_not_shown\":%u,\"uucp_not_shown\":%u}\n", r->flocks_lost,
+	       r->uucp_lost);
+}
+
+static int cmd_why(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_why_report r;
+	int err;
+
+	(void)argv;
+	(void)o;
+	if (portown_why(port, &r)) {
+		err = errno;
+		if (err == ENOENT && r.serdev)
+			msg(port, "no such tty; %d device%s on the serdev bus (%s): %s", r.serdev,
+			    r.serdev == 1 ? " is" : "s are", "/sys/bus/serial/devices",
+			    "a port bound to serdev has no tty, a kernel driver uses it");
+		return fail(port, err);
+	}
+	if (json)
+		print_why_json(&r);
+	else
+		print_why(&r);
+	return done(r.busy ? EXIT_BUSY : 0);
+}
+
 /* main */
 
 /* watch */
@@ -1334,6 +1607,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "list", cmd_list, 0, 0, 0 },
 	{ "who", cmd_who, 1, 1, 0 },
+	{ "why", cmd_why, 1, 1, 0 },
 	{ "claim", cmd_claim, 2, -1, OPT_WAIT | OPT_EXEC },
 	{ "wait", cmd_wait, 1, 1, OPT_TIMEOUT },
 	{ "attach", cmd_attach, 1, 1, OPT_HOLD },
@@ -1351,6 +1625,9 @@ static void print_help(FILE *f)
 	      "Commands:\n"
 	      "  list                       the serial ports, their state and owner\n"
 	      "  who PORT                   state, owner and holders of a port\n"
+	      "  why PORT                   every reason PORT is busy, and who: claim, TIOCEXCL,\n"
+	      "                             flock/POSIX locks, UUCP lock files, line discipline,\n"
+	      "                             console, gone; exit status 2 when busy\n"
 	      "  claim PORT [--wait MS] [--exec] -- CMD [ARG]...\n"
 	      "                             claim PORT and run CMD with it open (PORTOWN_FD)\n"
 	      "  wait PORT [--timeout MS]   wait until PORT can be claimed\n"
