@@ -350,6 +350,34 @@ struct row {
 	unsigned int major, minor;
 	char name[PORTOWN_NAME_LEN];
 	struct portown_info info;
+	unsigned int locks;		/* LOCK_* */
+};
+
+/* The lock schemes in use on a port, list's LOCKS column */
+#define LOCK_CLAIM	0x1	/* portown's claim */
+#define LOCK_EXCL	0x2	/* TIOCEXCL */
+#define LOCK_FLOCK	0x4	/* flock(2) on the device node */
+#define LOCK_FCNTL	0x8	/* POSIX or OFD lock (fcntl(2)) on it */
+#define LOCK_UUCP	0x10	/* a UUCP lock file of a live process */
+#define LOCK_UUCP_STALE	0x20	/* a UUCP lock file of a dead one */
+
+static const char * const lock_names[] = {
+	"claim", "excl", "flock", "fcntl", "uucp", "uucp-stale",
+};
+
+/* The locks of userspace, read once for all the ports of list */
+struct lock_scan {
+	struct scanned_lock {
+		dev_t fs;
+		unsigned long long ino;
+		unsigned int scheme;	/* LOCK_FLOCK or LOCK_FCNTL */
+	} *locks;
+	size_t nlocks, cap_locks;
+	struct scanned_uucp {
+		char file[NAME_MAX + 1];
+		unsigned int scheme;	/* LOCK_UUCP or LOCK_UUCP_STALE */
+	} *uucp;
+	size_t nuucp, cap_uucp;
 };
 
 static void *grow(void *arr, size_t *cap, size_t n, size_t size)
@@ -474,10 +502,160 @@ static int row_cmp(const void *a, const void *b)
 			  ((const struct row *)b)->name);
 }
 
+/* The locks of /proc/locks (/dev/pts is not /dev's filesystem: keep all). */
+static void scan_proc_locks(struct lock_scan *sc)
+{
+	struct portown_proc_lock l;
+	struct scanned_lock *k;
+	char *line = NULL;
+	size_t len = 0;
+	FILE *in;
+
+	in = fopen("/proc/locks", "re");
+	if (!in)
+		return;
+	while (getline(&line, &len, in) > 0) {
+		if (portown_parse_proc_lock(line, &l) || !l.ino)
+			continue;
+		sc->locks = grow(sc->locks, &sc->cap_locks, sc->nlocks, sizeof(*sc->locks));
+		k = &sc->locks[sc->nlocks++];
+		k->fs = makedev(l.fs_major, l.fs_minor);
+		k->ino = l.ino;
+		k->scheme = strcmp(l.kind, "FLOCK") ? LOCK_FCNTL : LOCK_FLOCK;
+	}
+	free(line);
+	fclose(in);
+}
+
+/* The pid of lock file @file in directory @dfd, or 0. */
+static int uucp_pid_at(int dfd, const char *file)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	fd = openat(dfd, file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	n = n > 0 ? portown_parse_uucp_pid(buf, n) : -1;
+	return n > 0 ? n : 0;
+}
+
+/* The UUCP lock files LCK..* of each lock directory, each directory once. */
+static void scan_uucp(struct lock_scan *sc)
+{
+	struct stat seen[8], st;
+	struct scanned_uucp *u;
+	struct dirent *de;
+	size_t nseen = 0, j;
+	const char *dir;
+	unsigned int i;
+	DIR *d;
+	int pid;
+
+	for (i = 0; (dir = portown_uucp_dir(i)) && nseen < ARRAY_SIZE(seen); i++) {
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		for (j = 0; j < nseen; j++)
+			if (seen[j].st_dev == st.st_dev && seen[j].st_ino == st.st_ino)
+				break;
+		if (j < nseen)
+			continue;
+		seen[nseen++] = st;
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			if (strncmp(de->d_name, "LCK..", 5))
+				continue;
+			pid = uucp_pid_at(dirfd(d), de->d_name);
+			sc->uucp = grow(sc->uucp, &sc->cap_uucp, sc->nuucp, sizeof(*sc->uucp));
+			u = &sc->uucp[sc->nuucp++];
+			snprintf(u->file, sizeof(u->file), "%s", de->d_name);
+			u->scheme = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) ?
+				    LOCK_UUCP : LOCK_UUCP_STALE;
+		}
+		closedir(d);
+	}
+}
+
+/* The lock schemes in use on @row's port. */
+static unsigned int row_locks(const struct lock_scan *sc, const struct row *row)
+{
+	const struct portown_info *info = &row->info;
+	unsigned int locks = 0;
+	char path[PATH_MAX], file[NAME_MAX + 1];
+	struct portown_why w;
+	struct stat st;
+	size_t i;
+
+	if (info->state == PORTOWN_STATE_CLAIMED)
+		locks |= LOCK_CLAIM;
+	if (info->nr_holders &&
+	    portown_why_dev(info->dev_major, info->dev_minor, &w) == 0 &&
+	    (w.reasons & PORTOWN_WHY_EXCL))
+		locks |= LOCK_EXCL;
+	snprintf(path, sizeof(path), "/dev/%s", info->name);
+	if (sc->nlocks && stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(info->dev_major, info->dev_minor))
+		for (i = 0; i < sc->nlocks; i++)
+			if (sc->locks[i].fs == st.st_dev && sc->locks[i].ino == st.st_ino)
+				locks |= sc->locks[i].scheme;
+	portown_uucp_name(file, sizeof(file), info->name);
+	for (i = 0; i < sc->nuucp; i++)
+		if (!strcmp(sc->uucp[i].file, file))
+			locks |= sc->uucp[i].scheme;
+	return locks;
+}
+
+/* The LOCKS column: "excl,flock", or "-". */
+static const char *locks_text(char *buf, size_t len, unsigned int locks)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(lock_names); i++)
+		if (locks & (1U << i))
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s",
+				      n ? "," : "", lock_names[i]);
+	return n ? buf : "-";
+}
+
+static void json_locks(unsigned int locks)
+{
+	bool first = true;
+	size_t i;
+
+	fputs(",\"locks\":[", stdout);
+	for (i = 0; i < ARRAY_SIZE(lock_names); i++) {
+		if (!(locks & (1U << i)))
+			continue;
+		printf("%s\"%s\"", first ? "" : ",", lock_names[i]);
+		first = false;
+	}
+	putchar(']');
+}
+
+/* Fill each row's lock schemes, reading what userspace holds once. */
+static void read_locks(struct row *rows, size_t nr)
+{
+	struct lock_scan sc = { 0 };
+	size_t i;
+
+	scan_proc_locks(&sc);
+	scan_uucp(&sc);
+	for (i = 0; i < nr; i++)
+		rows[i].locks = row_locks(&sc, &rows[i]);
+	free(sc.locks);
+	free(sc.uucp);
+}
+
 static void print_rows(const struct row *rows, size_t nr)
 {
 	int wport = 4, wowner = 5, wsince = 5, n;
-	char since[32], comm[PORTOWN_COMM_LEN + 1];
+	char since[32], comm[PORTOWN_COMM_LEN + 1], locks[64];
 	const struct portown_ident *o;
 	size_t i;
 
@@ -490,8 +668,8 @@ static void print_rows(const struct row *rows, size_t nr)
 		n = portown_format_time(NULL, 0, o->since_ns);
 		wsince = n > wsince ? n : wsince;
 	}
-	printf("%-*s %-7s %-*s %7s %6s %-*s %s\n", wport, "PORT", "STATE",
-	       wowner, "OWNER", "PID", "UID", wsince, "SINCE", "HOLDERS");
+	printf("%-*s %-7s %-*s %7s %6s %-*s %-7s %s\n", wport, "PORT", "STATE",
+	       wowner, "OWNER", "PID", "UID", wsince, "SINCE", "HOLDERS", "LOCKS");
 	for (i = 0; i < nr; i++) {
 		char pid[16] = "-", uid[16] = "-";
 
@@ -501,10 +679,11 @@ static void print_rows(const struct row *rows, size_t nr)
 		if (o->uid != NOBODY_UID)
 			snprintf(uid, sizeof(uid), "%u", o->uid);
 		portown_format_time(since, sizeof(since), o->since_ns);
-		printf("%-*s %-7s %-*s %7s %6s %-*s %u\n", wport,
+		printf("%-*s %-7s %-*s %7s %6s %-*s %-7u %s\n", wport,
 		       rows[i].info.name, portown_state_name(rows[i].info.state),
 		       wowner, ident_comm(comm, o), pid, uid, wsince,
-		       since, rows[i].info.nr_holders);
+		       since, rows[i].info.nr_holders,
+		       locks_text(locks, sizeof(locks), rows[i].locks));
 	}
 }
 
@@ -572,6 +751,7 @@ static void print_rows_json(const struct row *rows, size_t nr)
 	for (i = 0; i < nr; i++) {
 		fputs(i ? ",{" : "{", stdout);
 		json_port(&rows[i].info);
+		json_locks(rows[i].locks);
 		putchar('}');
 	}
 	puts("]");
@@ -602,6 +782,7 @@ static int cmd_list(const char *port, char **argv, const struct opts *o)
 	free(ranges);
 
 	nr = read_rows(rows, nr, &first_rc);
+	read_locks(rows, nr);
 	if (nr)
 		qsort(rows, nr, sizeof(*rows), row_cmp);
 	if (json)
