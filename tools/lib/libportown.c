@@ -916,6 +916,26 @@ static bool why_node(const char *port, const struct portown_why_report *r,
 	return stat(path, st) == 0 && S_ISCHR(st->st_mode) && st->st_rdev == rdev;
 }
 
+/*
+ * Whether @l is in the report already.  The kernel holds its lock lists
+ * for one read(2) of /proc/locks only, a page or so; the next read goes
+ * on by position, and shows a lock again when one was added before it in
+ * between.  (Two read locks of one process, or two OFD read locks, on the
+ * port are one entry too.)
+ */
+static bool flock_seen(const struct portown_why_report *r, const struct portown_proc_lock *l)
+{
+	const struct portown_flock *f;
+	unsigned int i;
+
+	for (i = 0; i < r->nr_flocks; i++) {
+		f = &r->flocks[i];
+		if (f->pid == l->pid && f->write == l->write && !strcmp(f->kind, l->kind))
+			return true;
+	}
+	return false;
+}
+
 /* The locks of /proc/locks on the inode of @node. */
 static void why_flocks(struct portown_why_report *r, const struct stat *node)
 {
@@ -931,7 +951,7 @@ static void why_flocks(struct portown_why_report *r, const struct stat *node)
 	while (getline(&line, &len, in) > 0) {
 		if (portown_parse_proc_lock(line, &l) ||
 		    makedev(l.fs_major, l.fs_minor) != node->st_dev ||
-		    l.ino != (unsigned long long)node->st_ino)
+		    l.ino != (unsigned long long)node->st_ino || flock_seen(r, &l))
 			continue;
 		if (r->nr_flocks >= PORTOWN_WHY_FLOCKS) {
 			r->flocks_lost++;

@@ -392,7 +392,8 @@ struct portown_uucp {
  * @nr_flocks: the entries of @flocks
  * @flocks_lost: locks found beyond the room in @flocks
  * @flocks: the flock(2), POSIX and OFD locks on the port's device node,
- *	as /proc/locks lists them (waiters left out)
+ *	as /proc/locks lists them (waiters left out), one entry for each
+ *	pid, kind and type
  * @nr_uucp: the entries of @uucp
  * @uucp_lost: lock files found beyond the room in @uucp
  * @uucp: the UUCP lock files LCK..NAME of the port (a '/' in the name
