@@ -1484,7 +1484,7 @@ static void print_why(const struct portown_why_report *r)
 		why_line(name, "hung up; its dead descriptors remain until they are closed");
 	if (w->reasons & PORTOWN_WHY_OPEN) {
 		portown_format_ident(who, sizeof(who), &w->owner);
-		if (nobody(&w->owner))
+		if (nobody(&w->owner) || unseen(&w->owner))
 			why_line(name, "open (%u holder%s, none live)", w->nr_holders,
 				 w->nr_holders == 1 ? "" : "s");
 		else
@@ -1580,7 +1580,10 @@ static void print_why_json(const struct portown_why_report *r)
 	if (w->reasons & PORTOWN_WHY_OPEN) {
 		json_why_reason("open", &first);
 		fputs(",\"owner\":", stdout);
-		json_ident(&w->owner, false);
+		if (unseen(&w->owner))
+			fputs("null", stdout);
+		else
+			json_ident(&w->owner, false);
 		printf(",\"nr_holders\":%u}", w->nr_holders);
 	}
 	printf("],\"locks_not_shown\":%u,\"uucp_not_shown\":%u}\n", r->flocks_lost,
