@@ -8,9 +8,11 @@
  */
 #define _GNU_SOURCE
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +30,10 @@
 #define NOBODY_UID	((__u32)-1)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define LDISC_PARAM	"/sys/module/portown/parameters/ldisc"
+#define PROC_LOCKS	"/proc/locks"
+#define PROC_CONSOLES	"/proc/consoles"
+#define SERDEV_BUS	"/sys/bus/serial/devices"
+#define TTY_DRIVERS	"/proc/tty/drivers"
 
 /* ctl_ioctl() flags */
 #define CTL_BY_DEV	0x1	/* port named by number: ENOTTY means an old module */
@@ -540,6 +546,21 @@ static_assert(sizeof(struct portown_history) == sizeof(struct portown_holders) &
 	      SAME_OFFSET(events, holders) && SAME_OFFSET(written, written),
 	      "struct portown_history must match struct portown_holders");
 
+/* A list about the port @major:@minor whose entries are @size bytes. */
+static int dev_list(unsigned long req, unsigned int major, unsigned int minor,
+		    size_t size, void **out, size_t *nr)
+{
+	struct portown_holders h;
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.fd = -1;
+	h.dev_major = major;
+	h.dev_minor = minor;
+	h.entry_size = size;
+	return fetch(req, &h, &h.count, &h.holders, &h.written, size, out, nr);
+}
+
 /*
  * A list about @port whose entries are @size bytes: its holders
  * (PORTOWN_IOC_HOLDERS) or its history (PORTOWN_IOC_HISTORY).
@@ -548,7 +569,6 @@ static int port_list(unsigned long req, const char *port, size_t size,
 		     void **out, size_t *nr)
 {
 	char name[PORTOWN_NAME_LEN];
-	struct portown_holders h;
 	unsigned int major, minor;
 
 	if (!out || !nr) {
@@ -557,13 +577,7 @@ static int port_list(unsigned long req, const char *port, size_t size,
 	}
 	if (resolve(port, &major, &minor, name))
 		return -1;
-	memset(&h, 0, sizeof(h));
-	h.size = sizeof(h);
-	h.fd = -1;
-	h.dev_major = major;
-	h.dev_minor = minor;
-	h.entry_size = size;
-	return fetch(req, &h, &h.count, &h.holders, &h.written, size, out, nr);
+	return dev_list(req, major, minor, size, out, nr);
 }
 
 int portown_holders(const char *port, struct portown_ident **holders,
@@ -704,4 +718,498 @@ int portown_format_owner(char *buf, size_t len, const char *name,
 		return snprintf(buf, len, "%s is not in use", name);
 	portown_format_ident(who, sizeof(who), owner);
 	return snprintf(buf, len, "%s is in use by %s", name, who);
+}
+
+/* why */
+
+static_assert(sizeof(struct portown_flock) == 32 && sizeof(struct portown_uucp) == 156 &&
+	      sizeof(struct portown_why_report) == 2136,
+	      "struct portown_why_report is part of the ABI of libportown.so.0");
+
+static const char * const uucp_dirs[] = {
+	"/run/lock", "/var/lock", "/var/spool/lock", "/var/spool/uucp",
+};
+
+const char *portown_uucp_dir(unsigned int i)
+{
+	return i < ARRAY_SIZE(uucp_dirs) ? uucp_dirs[i] : NULL;
+}
+
+int portown_uucp_name(char *buf, size_t len, const char *tty)
+{
+	int n = snprintf(buf, len, "LCK..%s", tty);
+	char *p;
+
+	for (p = buf && len > 5 ? buf + 5 : NULL; p && *p; p++)
+		if (*p == '/')
+			*p = '_';
+	return n;
+}
+
+int portown_parse_proc_lock(const char *line, struct portown_proc_lock *l)
+{
+	char kind[16], mode[16], rw[16], dev[64], *end;
+	unsigned long a, b;
+	unsigned long long ino;
+	const char *p;
+	int pid;
+
+	if (!line || !l)
+		goto bad;
+	/* "1: " and, for a waiter, "-> " (indented by its depth) */
+	strtoll(line, &end, 10);
+	if (end == line || *end != ':')
+		goto bad;
+	p = end + 1;
+	p += strspn(p, " \t");
+	if (!strncmp(p, "->", 2))
+		return 1;
+	if (sscanf(p, "%15s %15s %15s %d %63s", kind, mode, rw, &pid, dev) != 5)
+		goto bad;
+	if (!strncmp(dev, "<none>", 6)) {
+		/* no inode: matches no device node */
+		a = 0;
+		b = 0;
+		ino = 0;
+	} else {
+		errno = 0;
+		a = strtoul(dev, &end, 16);
+		if (*end != ':')
+			goto bad;
+		b = strtoul(end + 1, &end, 16);
+		if (*end != ':')
+			goto bad;
+		ino = strtoull(end + 1, &end, 10);
+		if (*end || errno || a > UINT_MAX || b > UINT_MAX)
+			goto bad;
+	}
+	memset(l, 0, sizeof(*l));
+	l->pid = pid;
+	l->write = !strcmp(rw, "WRITE");
+	snprintf(l->kind, sizeof(l->kind), "%.7s", kind);
+	l->fs_major = a;
+	l->fs_minor = b;
+	l->ino = ino;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int portown_parse_uucp_pid(const void *buf, size_t len)
+{
+	const unsigned char *p = buf, *end = p + len;
+	long long v = 0;
+	bool text = len > 0, digits = false;
+	int bin;
+	size_t i;
+
+	if (!buf)
+		goto bad;
+	/* HDB: printable text, the pid in decimal after optional blanks */
+	for (i = 0; i < len && text; i++)
+		text = (p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\n' ||
+		       p[i] == '\r' || p[i] == '\t';
+	if (text) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		for (; p < end && *p >= '0' && *p <= '9' && v <= INT_MAX; p++) {
+			v = v * 10 + (*p - '0');
+			digits = true;
+		}
+		if (digits && v > 0 && v <= INT_MAX &&
+		    (p == end || *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+			return v;
+		goto bad;
+	}
+	/* the old binary form: a native int; a pid's top byte is 0 */
+	if (len == sizeof(bin)) {
+		memcpy(&bin, buf, sizeof(bin));
+		if (bin > 0)
+			return bin;
+	}
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+const char *portown_uucp_verdict_name(int verdict)
+{
+	static const char * const names[] = {
+		[PORTOWN_UUCP_UNKNOWN] = "unknown",
+		[PORTOWN_UUCP_STALE] = "stale",
+		[PORTOWN_UUCP_FOREIGN] = "foreign",
+		[PORTOWN_UUCP_CONSISTENT] = "consistent",
+	};
+
+	if (verdict >= 0 && (size_t)verdict < ARRAY_SIZE(names))
+		return names[verdict];
+	return "?";
+}
+
+/* The name of process @pid from /proc, or "" when it cannot be read. */
+static void proc_comm(int pid, char comm[PORTOWN_COMM_LEN])
+{
+	char path[32], text[64];
+	ssize_t n;
+
+	comm[0] = '\0';
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	n = read_text(path, text, sizeof(text));
+	if (n <= 0)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	snprintf(comm, PORTOWN_COMM_LEN, "%.*s", PORTOWN_COMM_LEN - 1, text);
+}
+
+int portown_why_dev(unsigned int major, unsigned int minor, struct portown_why *w)
+{
+	if (!w) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(w, 0, sizeof(*w));
+	w->size = sizeof(*w);
+	w->fd = -1;
+	w->dev_major = major;
+	w->dev_minor = minor;
+	if (ctl_ioctl(PORTOWN_IOC_WHY, w, CTL_BY_DEV)) {
+		memset(w, 0, sizeof(*w));
+		w->dev_major = major;
+		w->dev_minor = minor;
+		w->ldisc = -1;
+		return -1;
+	}
+	w->name[PORTOWN_NAME_LEN - 1] = '\0';
+	w->ldisc_name[PORTOWN_COMM_LEN - 1] = '\0';
+	return 0;
+}
+
+/* Ask portown; the report keeps its answer or the reason it has none. */
+static void why_kernel(struct portown_why_report *r)
+{
+	if (portown_why_dev(r->dev_major, r->dev_minor, &r->why)) {
+		r->kernel_error = errno;
+		return;
+	}
+	r->kernel = 1;
+	if (r->why.name[0])
+		set_name(r->name, r->why.name);
+}
+
+/*
+ * The port's device node: @port itself, else /dev/NAME; it must be a
+ * character device of the port's number.
+ */
+static bool why_node(const char *port, const struct portown_why_report *r,
+		     struct stat *st)
+{
+	char path[PATH_MAX];
+	dev_t rdev = makedev(r->dev_major, r->dev_minor);
+
+	if (stat(port_path(port, path, sizeof(path)), st) == 0 &&
+	    S_ISCHR(st->st_mode) && st->st_rdev == rdev)
+		return true;
+	snprintf(path, sizeof(path), "/dev/%s", r->name);
+	return stat(path, st) == 0 && S_ISCHR(st->st_mode) && st->st_rdev == rdev;
+}
+
+/*
+ * Whether @l is in the report already.  The kernel holds its lock lists
+ * for one read(2) of /proc/locks only, a page or so; the next read goes
+ * on by position, and shows a lock again when one was added before it in
+ * between.  (Two read locks of one process, or two OFD read locks, on the
+ * port are one entry too.)
+ */
+static bool flock_seen(const struct portown_why_report *r, const struct portown_proc_lock *l)
+{
+	const struct portown_flock *f;
+	unsigned int i;
+
+	for (i = 0; i < r->nr_flocks; i++) {
+		f = &r->flocks[i];
+		if (f->pid == l->pid && f->write == l->write && !strcmp(f->kind, l->kind))
+			return true;
+	}
+	return false;
+}
+
+/* The locks of /proc/locks on the inode of @node. */
+static void why_flocks(struct portown_why_report *r, const struct stat *node)
+{
+	struct portown_proc_lock l;
+	struct portown_flock *f;
+	char *line = NULL;
+	size_t len = 0;
+	FILE *in;
+
+	in = fopen(PROC_LOCKS, "re");
+	if (!in)
+		return;
+	while (getline(&line, &len, in) > 0) {
+		if (portown_parse_proc_lock(line, &l) ||
+		    makedev(l.fs_major, l.fs_minor) != node->st_dev ||
+		    l.ino != (unsigned long long)node->st_ino || flock_seen(r, &l))
+			continue;
+		if (r->nr_flocks >= PORTOWN_WHY_FLOCKS) {
+			r->flocks_lost++;
+			continue;
+		}
+		f = &r->flocks[r->nr_flocks++];
+		f->pid = l.pid;
+		f->write = l.write;
+		memcpy(f->kind, l.kind, sizeof(f->kind));
+		proc_comm(l.pid, f->comm);
+	}
+	free(line);
+	fclose(in);
+}
+
+/* 1 when process @pid holds a descriptor of device @rdev, 0 when not, -1 unknown. */
+static int pid_holds(int pid, dev_t rdev)
+{
+	char path[32];
+	struct dirent *de;
+	struct stat st;
+	int found = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while (!found && (de = readdir(d)))
+		found = de->d_name[0] != '.' &&
+			fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			S_ISCHR(st.st_mode) && st.st_rdev == rdev;
+	closedir(d);
+	return found;
+}
+
+/* The kernel's holders of the port, fetched on first use. */
+struct why_holders {
+	bool asked;
+	struct portown_ident *h;
+	size_t nr;
+};
+
+static bool kernel_holds(const struct portown_why_report *r, struct why_holders *kh, int pid)
+{
+	size_t i;
+
+	if (!r->kernel)
+		return false;
+	if (!kh->asked) {
+		kh->asked = true;
+		if (dev_list(PORTOWN_IOC_HOLDERS, r->dev_major, r->dev_minor,
+			     sizeof(*kh->h), (void **)&kh->h, &kh->nr)) {
+			kh->h = NULL;
+			kh->nr = 0;
+		}
+	}
+	for (i = 0; i < kh->nr; i++)
+		if (kh->h[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* The verdict on a lock file naming @u->pid. */
+static void uucp_verdict(const struct portown_why_report *r, struct why_holders *kh,
+			 struct portown_uucp *u)
+{
+	int holds;
+
+	if (u->pid <= 0) {
+		u->verdict = PORTOWN_UUCP_STALE;
+		return;
+	}
+	u->alive = kill(u->pid, 0) == 0 || errno == EPERM;
+	if (!u->alive) {
+		u->verdict = PORTOWN_UUCP_STALE;
+		return;
+	}
+	proc_comm(u->pid, u->comm);
+	if (kernel_holds(r, kh, u->pid)) {
+		u->verdict = PORTOWN_UUCP_CONSISTENT;
+		return;
+	}
+	holds = pid_holds(u->pid, makedev(r->dev_major, r->dev_minor));
+	u->verdict = holds > 0 ? PORTOWN_UUCP_CONSISTENT :
+		     holds == 0 ? PORTOWN_UUCP_FOREIGN : PORTOWN_UUCP_UNKNOWN;
+}
+
+/* Read the lock file @path; its pid, 0 when it names none, -1 when it is not there. */
+static int uucp_read(const char *path)
+{
+	char buf[64];
+	struct stat st;
+	ssize_t n;
+	int fd, pid;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -1 : 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	pid = portown_parse_uucp_pid(buf, n);
+	return pid > 0 ? pid : 0;
+}
+
+/* The port's UUCP lock files, each directory once. */
+static void why_uucp(struct portown_why_report *r)
+{
+	struct why_holders kh = { 0 };
+	struct stat seen[ARRAY_SIZE(uucp_dirs)], st;
+	char file[64], path[PATH_MAX];
+	struct portown_uucp *u;
+	size_t nseen = 0, i, j;
+	int pid;
+
+	portown_uucp_name(file, sizeof(file), r->name);
+	for (i = 0; i < ARRAY_SIZE(uucp_dirs); i++) {
+		if (stat(uucp_dirs[i], &st) || !S_ISDIR(st.st_mode))
+			continue;
+		for (j = 0; j < nseen; j++)
+			if (seen[j].st_dev == st.st_dev && seen[j].st_ino == st.st_ino)
+				break;
+		if (j < nseen)
+			continue;
+		seen[nseen++] = st;
+		snprintf(path, sizeof(path), "%s/%s", uucp_dirs[i], file);
+		pid = uucp_read(path);
+		if (pid < 0)
+			continue;
+		if (r->nr_uucp >= PORTOWN_WHY_UUCPS) {
+			r->uucp_lost++;
+			continue;
+		}
+		u = &r->uucp[r->nr_uucp++];
+		snprintf(u->path, sizeof(u->path), "%.*s", (int)sizeof(u->path) - 1, path);
+		u->pid = pid;
+		uucp_verdict(r, &kh, u);
+	}
+	free(kh.h);
+}
+
+/* Whether /proc/consoles names the tty @name. */
+static bool proc_console(const char *name)
+{
+	char *line = NULL;
+	size_t len = 0;
+	bool found = false;
+	FILE *in;
+
+	in = fopen(PROC_CONSOLES, "re");
+	if (!in)
+		return false;
+	while (!found && getline(&line, &len, in) > 0) {
+		line[strcspn(line, " \t\n")] = '\0';
+		found = !strcmp(line, name);
+	}
+	free(line);
+	fclose(in);
+	return found;
+}
+
+/* The devices on the serdev bus: a port bound to serdev has no tty. */
+static int serdev_count(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(SERDEV_BUS);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * Whether a tty driver of /proc/tty/drivers has the number @major:@minor;
+ * true when that cannot be read.  A line: driver name, /dev prefix, major,
+ * minors ("a-b" or "a"), type; read from the end in case a name holds a
+ * space.
+ */
+static bool tty_number(unsigned int major, unsigned int minor)
+{
+	char *line = NULL, *tok[16], *t, *save, *end;
+	unsigned long a, lo, hi;
+	size_t len = 0, n;
+	bool found = false;
+	FILE *in;
+
+	in = fopen(TTY_DRIVERS, "re");
+	if (!in)
+		return true;
+	while (!found && getline(&line, &len, in) > 0) {
+		n = 0;
+		for (t = strtok_r(line, " \t\n", &save); t && n < ARRAY_SIZE(tok);
+		     t = strtok_r(NULL, " \t\n", &save))
+			tok[n++] = t;
+		if (n < 5)
+			continue;
+		a = strtoul(tok[n - 3], &end, 10);
+		if (*end)
+			continue;
+		lo = strtoul(tok[n - 2], &end, 10);
+		hi = *end == '-' ? strtoul(end + 1, &end, 10) : lo;
+		found = !*end && a == major && minor >= lo && minor <= hi;
+	}
+	free(line);
+	fclose(in);
+	return found;
+}
+
+int portown_why(const char *port, struct portown_why_report *r)
+{
+	const unsigned int busy_bits = PORTOWN_WHY_CLAIMED | PORTOWN_WHY_EXCL |
+		PORTOWN_WHY_LDISC | PORTOWN_WHY_CONSOLE | PORTOWN_WHY_GONE |
+		PORTOWN_WHY_HUNGUP | PORTOWN_WHY_OPEN;
+	struct stat node;
+	unsigned int i;
+	int err;
+
+	if (!r) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(r, 0, sizeof(*r));
+	if (resolve(port, &r->dev_major, &r->dev_minor, r->name)) {
+		err = errno;
+		if (err == ENOENT) {
+			set_name(r->name, short_name(port));
+			r->serdev = serdev_count();
+		}
+		errno = err;
+		return -1;
+	}
+	why_kernel(r);
+	if (!r->kernel && !tty_number(r->dev_major, r->dev_minor)) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (why_node(port, r, &node))
+		why_flocks(r, &node);
+	why_uucp(r);
+	r->console = (r->why.reasons & PORTOWN_WHY_CONSOLE) || proc_console(r->name);
+
+	r->busy = (r->why.reasons & busy_bits) || r->console || r->nr_flocks ||
+		  r->flocks_lost || r->uucp_lost;
+	for (i = 0; i < r->nr_uucp; i++)
+		if (r->uucp[i].verdict != PORTOWN_UUCP_STALE)
+			r->busy = 1;
+	return 0;
 }

@@ -318,6 +318,219 @@ int portown_format_ident(char *buf, size_t len,
 int portown_format_owner(char *buf, size_t len, const char *name,
 			 const struct portown_ident *owner);
 
+/* Room in struct portown_why_report */
+#define PORTOWN_WHY_FLOCKS	16
+#define PORTOWN_WHY_UUCPS	8
+#define PORTOWN_UUCP_PATH_LEN	128
+
+/* struct portown_uucp.verdict */
+#define PORTOWN_UUCP_UNKNOWN	0	/* the pid lives; whether it holds the port is not known */
+#define PORTOWN_UUCP_STALE	1	/* no pid, or the pid is dead */
+#define PORTOWN_UUCP_FOREIGN	2	/* the pid lives but holds no descriptor of the port */
+#define PORTOWN_UUCP_CONSISTENT	3	/* the pid holds the port */
+
+/**
+ * struct portown_flock - a lock of /proc/locks on the port's device node
+ * @pid: the process that took it, in the caller's pid namespace; 0 when it
+ *	is not visible there, -1 for an OFD lock (it belongs to an open file
+ *	description, not to a process)
+ * @comm: the process's name from /proc/PID/comm, empty when unreadable
+ * @write: 1 for an exclusive (write) lock, 0 for a shared (read) one
+ * @kind: "FLOCK" (flock(2)), "POSIX" (fcntl(2) F_SETLK, lockf(3)) or
+ *	"OFDLCK" (fcntl(2) F_OFD_SETLK), as /proc/locks spells it
+ *
+ * Its layout is part of the ABI of libportown.so.0.
+ */
+struct portown_flock {
+	int pid;
+	char comm[PORTOWN_COMM_LEN];
+	int write;
+	char kind[8];
+};
+
+/**
+ * struct portown_uucp - a UUCP lock file of the port
+ * @path: the file, such as "/run/lock/LCK..ttyS1"
+ * @pid: the pid it names (HDB ASCII or 4-byte binary), 0 when it names none
+ * @alive: 1 when a process of that pid exists (kill(pid, 0) succeeds or
+ *	fails with EPERM)
+ * @verdict: PORTOWN_UUCP_*
+ * @comm: the process's name from /proc/PID/comm, empty when unreadable
+ *
+ * Its layout is part of the ABI of libportown.so.0.
+ */
+struct portown_uucp {
+	char path[PORTOWN_UUCP_PATH_LEN];
+	int pid;
+	int alive;
+	int verdict;
+	char comm[PORTOWN_COMM_LEN];
+};
+
+/**
+ * struct portown_why_report - every reason a port is or would be busy
+ * @name: the tty's name, such as "ttyS1"
+ * @dev_major: the port's device number
+ * @dev_minor: likewise
+ * @kernel: 1 when @why holds portown's answer; 0 when portown could not be
+ *	asked (@kernel_error says why): the userspace facts below are
+ *	reported all the same
+ * @kernel_error: when @kernel is 0: ENOENT, the module is not loaded;
+ *	ENODEV, portown does not track the port; EOPNOTSUPP, the loaded
+ *	module is too old for PORTOWN_IOC_WHY; or another errno
+ * @why: the kernel's answer to PORTOWN_IOC_WHY: claim, TIOCEXCL, line
+ *	discipline, console, gone, hung up, open (PORTOWN_WHY_* in
+ *	@why.reasons); zero but for the device number and @why.ldisc (-1)
+ *	when @kernel is 0
+ * @console: 1 when the port is a kernel console, by the kernel's answer
+ *	or by /proc/consoles
+ * @serdev: on failure with ENOENT: the number of devices on the serdev bus
+ *	(/sys/bus/serial/devices); a port bound to serdev has no tty
+ * @busy: 1 when any reason but a stale UUCP lock is present: claimed,
+ *	TIOCEXCL, a line discipline of the kernel's, gone, a console, a lock
+ *	of @flocks, a UUCP lock that is not PORTOWN_UUCP_STALE, or open
+ * @nr_flocks: the entries of @flocks
+ * @flocks_lost: locks found beyond the room in @flocks
+ * @flocks: the flock(2), POSIX and OFD locks on the port's device node,
+ *	as /proc/locks lists them (waiters left out), one entry for each
+ *	pid, kind and type
+ * @nr_uucp: the entries of @uucp
+ * @uucp_lost: lock files found beyond the room in @uucp
+ * @uucp: the UUCP lock files LCK..NAME of the port (a '/' in the name
+ *	as '_') in /run/lock, /var/lock, /var/spool/lock and /var/spool/uucp,
+ *	a directory reached twice (a symbolic link) read once
+ * @__reserved: zero
+ *
+ * Its layout is part of the ABI of libportown.so.0.
+ */
+struct portown_why_report {
+	char name[PORTOWN_NAME_LEN];
+	unsigned int dev_major;
+	unsigned int dev_minor;
+	int kernel;
+	int kernel_error;
+	struct portown_why why;
+	int console;
+	int serdev;
+	int busy;
+	unsigned int nr_flocks;
+	unsigned int flocks_lost;
+	struct portown_flock flocks[PORTOWN_WHY_FLOCKS];
+	unsigned int nr_uucp;
+	unsigned int uucp_lost;
+	struct portown_uucp uucp[PORTOWN_WHY_UUCPS];
+	unsigned int __reserved[15];
+};
+
+/**
+ * portown_why() - every reason a port is or would be busy, and who
+ * @port: the port, as a path or a tty name
+ * @r: filled in
+ *
+ * Asks portown (PORTOWN_IOC_WHY, by device number: the port is not
+ * opened) and adds what userspace can see without it: the locks of
+ * /proc/locks on the port's device node (stat(2) of @port, or of /dev/NAME),
+ * the port's UUCP lock files with a verdict on each (a pid that holds the
+ * port, by portown's holders or by /proc/PID/fd, is consistent), and
+ * /proc/consoles.  When portown cannot be asked, @r->kernel is 0 and the
+ * call still succeeds with the userspace facts.
+ *
+ * Return: 0, or -1 with errno set: ENOENT when there is no such port (then
+ * @r->name and @r->serdev are filled in); ENOTTY when it is not a tty (a
+ * device number of no driver in /proc/tty/drivers, when portown cannot
+ * tell); EINVAL.
+ */
+int portown_why(const char *port, struct portown_why_report *r);
+
+/**
+ * portown_why_dev() - the kernel's reasons a port is busy, by device number
+ * @major: the port's major number
+ * @minor: the port's minor number
+ * @w: filled in with the answer to PORTOWN_IOC_WHY
+ *
+ * Only what portown knows (no locks of userspace, see portown_why()): for
+ * many ports at once, as portownctl list asks.
+ *
+ * Return: 0, or -1 with errno set (ENOENT: module not loaded; ENODEV: not
+ * a port portown tracks; EOPNOTSUPP: a module without the request); then
+ * @w is zero but for the device number and @w->ldisc, -1.
+ */
+int portown_why_dev(unsigned int major, unsigned int minor, struct portown_why *w);
+
+/**
+ * portown_uucp_verdict_name() - the name of a UUCP lock's verdict
+ * @verdict: PORTOWN_UUCP_*
+ *
+ * Return: "unknown", "stale", "foreign", "consistent", or "?" for another
+ * value.
+ */
+const char *portown_uucp_verdict_name(int verdict);
+
+/**
+ * struct portown_proc_lock - one line of /proc/locks
+ * @pid: the pid column (0: not visible, -1: an OFD lock)
+ * @write: 1 for WRITE, 0 for READ (or another word)
+ * @kind: the lock's kind: "FLOCK", "POSIX", "OFDLCK", "LEASE", ...
+ * @fs_major: the major number of the filesystem the locked file is on
+ * @fs_minor: its minor number
+ * @ino: the locked file's inode number
+ */
+struct portown_proc_lock {
+	int pid;
+	int write;
+	char kind[8];
+	unsigned int fs_major;
+	unsigned int fs_minor;
+	unsigned long long ino;
+};
+
+/**
+ * portown_parse_proc_lock() - read one line of /proc/locks
+ * @line: the line, such as "1: FLOCK  ADVISORY  WRITE 1234 00:05:85 0 EOF"
+ *	(the device in hex, the inode in decimal)
+ * @l: filled in when the line is a lock held
+ *
+ * Return: 0 for a lock held; 1 for a waiter ("1: -> FLOCK ..."), which
+ * holds nothing; -1 with errno EINVAL for a line of another form.
+ */
+int portown_parse_proc_lock(const char *line, struct portown_proc_lock *l);
+
+/**
+ * portown_parse_uucp_pid() - the pid a UUCP lock file names
+ * @buf: the file's content
+ * @len: its length in bytes
+ *
+ * HDB ASCII (the pid in decimal, "%10d\n" as cu, minicom and pppd write
+ * it, with or without the padding), or the old binary form: 4 bytes, the
+ * pid as a native int.
+ *
+ * Return: the pid (> 0), or -1 with errno EINVAL when the content is
+ * neither.
+ */
+int portown_parse_uucp_pid(const void *buf, size_t len);
+
+/**
+ * portown_uucp_dir() - the directories searched for UUCP lock files
+ * @i: from 0
+ *
+ * Return: "/run/lock", "/var/lock", "/var/spool/lock", "/var/spool/uucp"
+ * for @i 0 to 3, NULL past the last.
+ */
+const char *portown_uucp_dir(unsigned int i);
+
+/**
+ * portown_uucp_name() - the UUCP lock file name of a tty
+ * @buf: the buffer
+ * @len: its size in bytes
+ * @tty: the tty's name, such as "ttyS1" or "pts/3"
+ *
+ * "LCK..ttyS1"; a '/' in the name becomes '_' ("LCK..pts_3").  Truncates
+ * as snprintf(3) does.
+ *
+ * Return: the length of the full text, as snprintf(3).
+ */
+int portown_uucp_name(char *buf, size_t len, const char *tty);
+
 #ifdef __cplusplus
 }
 #endif

@@ -350,6 +350,34 @@ struct row {
 	unsigned int major, minor;
 	char name[PORTOWN_NAME_LEN];
 	struct portown_info info;
+	unsigned int locks;		/* LOCK_* */
+};
+
+/* The lock schemes in use on a port, list's LOCKS column */
+#define LOCK_CLAIM	0x1	/* portown's claim */
+#define LOCK_EXCL	0x2	/* TIOCEXCL */
+#define LOCK_FLOCK	0x4	/* flock(2) on the device node */
+#define LOCK_FCNTL	0x8	/* POSIX or OFD lock (fcntl(2)) on it */
+#define LOCK_UUCP	0x10	/* a UUCP lock file of a live process */
+#define LOCK_UUCP_STALE	0x20	/* a UUCP lock file of a dead one */
+
+static const char * const lock_names[] = {
+	"claim", "excl", "flock", "fcntl", "uucp", "uucp-stale",
+};
+
+/* The locks of userspace, read once for all the ports of list */
+struct lock_scan {
+	struct scanned_lock {
+		dev_t fs;
+		unsigned long long ino;
+		unsigned int scheme;	/* LOCK_FLOCK or LOCK_FCNTL */
+	} *locks;
+	size_t nlocks, cap_locks;
+	struct scanned_uucp {
+		char file[NAME_MAX + 1];
+		unsigned int scheme;	/* LOCK_UUCP or LOCK_UUCP_STALE */
+	} *uucp;
+	size_t nuucp, cap_uucp;
 };
 
 static void *grow(void *arr, size_t *cap, size_t n, size_t size)
@@ -474,10 +502,160 @@ static int row_cmp(const void *a, const void *b)
 			  ((const struct row *)b)->name);
 }
 
+/* The locks of /proc/locks (/dev/pts is not /dev's filesystem: keep all). */
+static void scan_proc_locks(struct lock_scan *sc)
+{
+	struct portown_proc_lock l;
+	struct scanned_lock *k;
+	char *line = NULL;
+	size_t len = 0;
+	FILE *in;
+
+	in = fopen("/proc/locks", "re");
+	if (!in)
+		return;
+	while (getline(&line, &len, in) > 0) {
+		if (portown_parse_proc_lock(line, &l) || !l.ino)
+			continue;
+		sc->locks = grow(sc->locks, &sc->cap_locks, sc->nlocks, sizeof(*sc->locks));
+		k = &sc->locks[sc->nlocks++];
+		k->fs = makedev(l.fs_major, l.fs_minor);
+		k->ino = l.ino;
+		k->scheme = strcmp(l.kind, "FLOCK") ? LOCK_FCNTL : LOCK_FLOCK;
+	}
+	free(line);
+	fclose(in);
+}
+
+/* The pid of lock file @file in directory @dfd, or 0. */
+static int uucp_pid_at(int dfd, const char *file)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	fd = openat(dfd, file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	n = n > 0 ? portown_parse_uucp_pid(buf, n) : -1;
+	return n > 0 ? n : 0;
+}
+
+/* The UUCP lock files LCK..* of each lock directory, each directory once. */
+static void scan_uucp(struct lock_scan *sc)
+{
+	struct stat seen[8], st;
+	struct scanned_uucp *u;
+	struct dirent *de;
+	size_t nseen = 0, j;
+	const char *dir;
+	unsigned int i;
+	DIR *d;
+	int pid;
+
+	for (i = 0; (dir = portown_uucp_dir(i)) && nseen < ARRAY_SIZE(seen); i++) {
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		for (j = 0; j < nseen; j++)
+			if (seen[j].st_dev == st.st_dev && seen[j].st_ino == st.st_ino)
+				break;
+		if (j < nseen)
+			continue;
+		seen[nseen++] = st;
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			if (strncmp(de->d_name, "LCK..", 5))
+				continue;
+			pid = uucp_pid_at(dirfd(d), de->d_name);
+			sc->uucp = grow(sc->uucp, &sc->cap_uucp, sc->nuucp, sizeof(*sc->uucp));
+			u = &sc->uucp[sc->nuucp++];
+			snprintf(u->file, sizeof(u->file), "%s", de->d_name);
+			u->scheme = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) ?
+				    LOCK_UUCP : LOCK_UUCP_STALE;
+		}
+		closedir(d);
+	}
+}
+
+/* The lock schemes in use on @row's port. */
+static unsigned int row_locks(const struct lock_scan *sc, const struct row *row)
+{
+	const struct portown_info *info = &row->info;
+	unsigned int locks = 0;
+	char path[PATH_MAX], file[NAME_MAX + 1];
+	struct portown_why w;
+	struct stat st;
+	size_t i;
+
+	if (info->state == PORTOWN_STATE_CLAIMED)
+		locks |= LOCK_CLAIM;
+	if (info->nr_holders &&
+	    portown_why_dev(info->dev_major, info->dev_minor, &w) == 0 &&
+	    (w.reasons & PORTOWN_WHY_EXCL))
+		locks |= LOCK_EXCL;
+	snprintf(path, sizeof(path), "/dev/%s", info->name);
+	if (sc->nlocks && stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(info->dev_major, info->dev_minor))
+		for (i = 0; i < sc->nlocks; i++)
+			if (sc->locks[i].fs == st.st_dev && sc->locks[i].ino == st.st_ino)
+				locks |= sc->locks[i].scheme;
+	portown_uucp_name(file, sizeof(file), info->name);
+	for (i = 0; i < sc->nuucp; i++)
+		if (!strcmp(sc->uucp[i].file, file))
+			locks |= sc->uucp[i].scheme;
+	return locks;
+}
+
+/* The LOCKS column: "excl,flock", or "-". */
+static const char *locks_text(char *buf, size_t len, unsigned int locks)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(lock_names); i++)
+		if (locks & (1U << i))
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s",
+				      n ? "," : "", lock_names[i]);
+	return n ? buf : "-";
+}
+
+static void json_locks(unsigned int locks)
+{
+	bool first = true;
+	size_t i;
+
+	fputs(",\"locks\":[", stdout);
+	for (i = 0; i < ARRAY_SIZE(lock_names); i++) {
+		if (!(locks & (1U << i)))
+			continue;
+		printf("%s\"%s\"", first ? "" : ",", lock_names[i]);
+		first = false;
+	}
+	putchar(']');
+}
+
+/* Fill each row's lock schemes, reading what userspace holds once. */
+static void read_locks(struct row *rows, size_t nr)
+{
+	struct lock_scan sc = { 0 };
+	size_t i;
+
+	scan_proc_locks(&sc);
+	scan_uucp(&sc);
+	for (i = 0; i < nr; i++)
+		rows[i].locks = row_locks(&sc, &rows[i]);
+	free(sc.locks);
+	free(sc.uucp);
+}
+
 static void print_rows(const struct row *rows, size_t nr)
 {
 	int wport = 4, wowner = 5, wsince = 5, n;
-	char since[32], comm[PORTOWN_COMM_LEN + 1];
+	char since[32], comm[PORTOWN_COMM_LEN + 1], locks[64];
 	const struct portown_ident *o;
 	size_t i;
 
@@ -490,8 +668,8 @@ static void print_rows(const struct row *rows, size_t nr)
 		n = portown_format_time(NULL, 0, o->since_ns);
 		wsince = n > wsince ? n : wsince;
 	}
-	printf("%-*s %-7s %-*s %7s %6s %-*s %s\n", wport, "PORT", "STATE",
-	       wowner, "OWNER", "PID", "UID", wsince, "SINCE", "HOLDERS");
+	printf("%-*s %-7s %-*s %7s %6s %-*s %-7s %s\n", wport, "PORT", "STATE",
+	       wowner, "OWNER", "PID", "UID", wsince, "SINCE", "HOLDERS", "LOCKS");
 	for (i = 0; i < nr; i++) {
 		char pid[16] = "-", uid[16] = "-";
 
@@ -501,10 +679,11 @@ static void print_rows(const struct row *rows, size_t nr)
 		if (o->uid != NOBODY_UID)
 			snprintf(uid, sizeof(uid), "%u", o->uid);
 		portown_format_time(since, sizeof(since), o->since_ns);
-		printf("%-*s %-7s %-*s %7s %6s %-*s %u\n", wport,
+		printf("%-*s %-7s %-*s %7s %6s %-*s %-7u %s\n", wport,
 		       rows[i].info.name, portown_state_name(rows[i].info.state),
 		       wowner, ident_comm(comm, o), pid, uid, wsince,
-		       since, rows[i].info.nr_holders);
+		       since, rows[i].info.nr_holders,
+		       locks_text(locks, sizeof(locks), rows[i].locks));
 	}
 }
 
@@ -572,6 +751,7 @@ static void print_rows_json(const struct row *rows, size_t nr)
 	for (i = 0; i < nr; i++) {
 		fputs(i ? ",{" : "{", stdout);
 		json_port(&rows[i].info);
+		json_locks(rows[i].locks);
 		putchar('}');
 	}
 	puts("]");
@@ -602,6 +782,7 @@ static int cmd_list(const char *port, char **argv, const struct opts *o)
 	free(ranges);
 
 	nr = read_rows(rows, nr, &first_rc);
+	read_locks(rows, nr);
 	if (nr)
 		qsort(rows, nr, sizeof(*rows), row_cmp);
 	if (json)
@@ -1155,6 +1336,282 @@ static int cmd_history(const char *port, char **argv, const struct opts *o)
 	return done(0);
 }
 
+/* why */
+
+/* @id as "comm (pid N, uid U)", without its time. */
+static void ident_text(char *buf, size_t len, const struct portown_ident *id)
+{
+	struct portown_ident bare = *id;
+
+	bare.since_ns = 0;
+	portown_format_ident(buf, len, &bare);
+}
+
+/* An identity the kernel left all zero: it did not see the process. */
+static bool unseen(const struct portown_ident *id)
+{
+	return !id->pid && !id->since_ns && !id->comm[0] && !(id->flags & PORTOWN_ID_HIDDEN);
+}
+
+static void why_line(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static const char *lock_kind_text(const char *kind)
+{
+	if (!strcmp(kind, "FLOCK"))
+		return "flock";
+	if (!strcmp(kind, "POSIX"))
+		return "POSIX lock";
+	if (!strcmp(kind, "OFDLCK"))
+		return "OFD lock";
+	return kind;
+}
+
+static void print_why_flock(const char *name, const struct portown_flock *f)
+{
+	char comm[PORTOWN_COMM_LEN + 1];
+	const char *kind = lock_kind_text(f->kind), *rw = f->write ? "write" : "read";
+
+	if (f->pid > 0 && f->comm[0])
+		why_line(name, "%s (%s) held by %s (pid %d)", kind, rw,
+			 comm_text(comm, f->comm), f->pid);
+	else if (f->pid > 0)
+		why_line(name, "%s (%s) held by pid %d", kind, rw, f->pid);
+	else if (f->pid < 0)
+		why_line(name, "%s (%s) held through an open file description (no pid)",
+			 kind, rw);
+	else
+		why_line(name, "%s (%s) held by a process not visible here", kind, rw);
+}
+
+static void print_why_uucp(const char *name, const struct portown_uucp *u)
+{
+	char comm[PORTOWN_COMM_LEN + 1], who[PORTOWN_COMM_LEN + 4] = "";
+
+	if (u->pid <= 0) {
+		why_line(name, "UUCP lock %s names no pid: stale", u->path);
+		return;
+	}
+	if (u->comm[0])
+		snprintf(who, sizeof(who), " (%s)", comm_text(comm, u->comm));
+	switch (u->verdict) {
+	case PORTOWN_UUCP_STALE:
+		why_line(name, "UUCP lock %s by pid %d: stale: pid %d is dead", u->path,
+			 u->pid, u->pid);
+		break;
+	case PORTOWN_UUCP_CONSISTENT:
+		why_line(name, "UUCP lock %s by pid %d%s: consistent, it holds the port",
+			 u->path, u->pid, who);
+		break;
+	case PORTOWN_UUCP_FOREIGN:
+		why_line(name, "UUCP lock %s by pid %d%s: foreign: pid %d%s %s", u->path,
+			 u->pid, who, u->pid, who, "lives but does not hold the port");
+		break;
+	default:
+		why_line(name, "UUCP lock %s by pid %d%s: unknown: pid %d lives; %s%d%s",
+			 u->path, u->pid, who, u->pid,
+			 "whether it holds the port cannot be seen (/proc/", u->pid,
+			 "/fd is not readable)");
+	}
+}
+
+/* What portown could not be asked, as a sentence. */
+static const char *why_unasked(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "portown module not loaded";
+	case ENODEV:
+		return "portown does not track this port";
+	case EOPNOTSUPP:
+		return "the loaded portown module does not support this request (too old?)";
+	default:
+		return strerror(err);
+	}
+}
+
+static void print_why(const struct portown_why_report *r)
+{
+	const struct portown_why *w = &r->why;
+	char who[PORTOWN_MSG_LEN], when[32];
+	const char *name = r->name;
+	unsigned int i;
+
+	if (w->reasons & PORTOWN_WHY_CLAIMED) {
+		portown_format_ident(who, sizeof(who), &w->claimer);
+		why_line(name, "claimed by %s", who);
+	}
+	if (w->reasons & PORTOWN_WHY_EXCL) {
+		ident_text(who, sizeof(who), &w->excl);
+		portown_format_time(when, sizeof(when), w->excl.since_ns);
+		if (unseen(&w->excl))
+			why_line(name, "exclusive (TIOCEXCL), %s",
+				 "set before portown was loaded (who set it is not known)");
+		else if (w->excl.since_ns)
+			why_line(name, "exclusive (TIOCEXCL) since %s, set by %s", when, who);
+		else
+			why_line(name, "exclusive (TIOCEXCL), set by %s", who);
+	}
+	for (i = 0; i < r->nr_flocks; i++)
+		print_why_flock(name, &r->flocks[i]);
+	if (r->flocks_lost)
+		why_line(name, "%u more locks not shown", r->flocks_lost);
+	for (i = 0; i < r->nr_uucp; i++)
+		print_why_uucp(name, &r->uucp[i]);
+	if (r->uucp_lost)
+		why_line(name, "%u more UUCP lock files not shown", r->uucp_lost);
+	if (w->reasons & PORTOWN_WHY_LDISC)
+		why_line(name, "line discipline %s (%d)",
+			 w->ldisc_name[0] ? w->ldisc_name : "?", w->ldisc);
+	if (r->console)
+		why_line(name, "a kernel console");
+	if (w->reasons & PORTOWN_WHY_GONE) {
+		ident_text(who, sizeof(who), &w->removed);
+		if (w->removed.flags & PORTOWN_ID_UNBOUND)
+			why_line(name, "gone: driver unbound by %s", who);
+		else
+			why_line(name, "gone: unplugged");
+	}
+	if (w->reasons & PORTOWN_WHY_HUNGUP)
+		why_line(name, "hung up; its dead descriptors remain until they are closed");
+	if (w->reasons & PORTOWN_WHY_OPEN) {
+		portown_format_ident(who, sizeof(who), &w->owner);
+		if (nobody(&w->owner) || unseen(&w->owner))
+			why_line(name, "open (%u holder%s, none live)", w->nr_holders,
+				 w->nr_holders == 1 ? "" : "s");
+		else
+			why_line(name, "open by %s (%u holder%s)", who, w->nr_holders,
+				 w->nr_holders == 1 ? "" : "s");
+	}
+	if (!r->kernel)
+		why_line(name, "%s: %s", why_unasked(r->kernel_error),
+			 "a claim, TIOCEXCL, a line discipline and who has the port open are not known");
+	printf("%s is %s\n", name, r->busy ? "busy" : "free");
+}
+
+static void json_why_reason(const char *reason, bool *first)
+{
+	printf("%s{\"reason\":\"%s\"", *first ? "" : ",", reason);
+	*first = false;
+}
+
+static void print_why_json(const struct portown_why_report *r)
+{
+	const struct portown_why *w = &r->why;
+	const struct portown_flock *f;
+	const struct portown_uucp *u;
+	bool first = true;
+	unsigned int i;
+
+	putchar('{');
+	json_key("port", r->name, PORTOWN_NAME_LEN);
+	printf(",\"dev\":\"%u:%u\",\"busy\":%s,\"portown\":%s", r->dev_major, r->dev_minor,
+	       r->busy ? "true" : "false", r->kernel ? "true" : "false");
+	if (!r->kernel) {
+		putchar(',');
+		json_key("portown_error", why_unasked(r->kernel_error), PORTOWN_MSG_LEN);
+	}
+	fputs(",\"reasons\":[", stdout);
+	if (w->reasons & PORTOWN_WHY_CLAIMED) {
+		json_why_reason("claim", &first);
+		fputs(",\"who\":", stdout);
+		json_ident(&w->claimer, false);
+		putchar('}');
+	}
+	if (w->reasons & PORTOWN_WHY_EXCL) {
+		json_why_reason("excl", &first);
+		fputs(",\"who\":", stdout);
+		if (unseen(&w->excl))
+			fputs("null", stdout);
+		else
+			json_ident(&w->excl, false);
+		putchar('}');
+	}
+	for (i = 0; i < r->nr_flocks; i++) {
+		f = &r->flocks[i];
+		json_why_reason("flock", &first);
+		printf(",\"kind\":\"%s\",\"type\":\"%s\",\"pid\":%d,", f->kind,
+		       f->write ? "write" : "read", f->pid);
+		json_key("comm", f->comm, PORTOWN_COMM_LEN);
+		putchar('}');
+	}
+	for (i = 0; i < r->nr_uucp; i++) {
+		u = &r->uucp[i];
+		json_why_reason("uucp", &first);
+		putchar(',');
+		json_key("path", u->path, PORTOWN_UUCP_PATH_LEN);
+		printf(",\"pid\":%d,\"alive\":%s,", u->pid, u->alive ? "true" : "false");
+		json_key("comm", u->comm, PORTOWN_COMM_LEN);
+		printf(",\"verdict\":\"%s\",\"busy\":%s}", portown_uucp_verdict_name(u->verdict),
+		       u->verdict != PORTOWN_UUCP_STALE ? "true" : "false");
+	}
+	if (w->reasons & PORTOWN_WHY_LDISC) {
+		json_why_reason("ldisc", &first);
+		printf(",\"ldisc\":%d,", w->ldisc);
+		json_key("name", w->ldisc_name, PORTOWN_COMM_LEN);
+		putchar('}');
+	}
+	if (r->console) {
+		json_why_reason("console", &first);
+		putchar('}');
+	}
+	if (w->reasons & PORTOWN_WHY_GONE) {
+		json_why_reason("gone", &first);
+		if (w->removed.flags & PORTOWN_ID_UNBOUND) {
+			fputs(",\"how\":\"unbound\",\"by\":", stdout);
+			json_ident(&w->removed, false);
+		} else {
+			fputs(",\"how\":\"unplugged\"", stdout);
+		}
+		putchar('}');
+	}
+	if (w->reasons & PORTOWN_WHY_HUNGUP) {
+		json_why_reason("hungup", &first);
+		putchar('}');
+	}
+	if (w->reasons & PORTOWN_WHY_OPEN) {
+		json_why_reason("open", &first);
+		fputs(",\"owner\":", stdout);
+		if (unseen(&w->owner))
+			fputs("null", stdout);
+		else
+			json_ident(&w->owner, false);
+		printf(",\"nr_holders\":%u}", w->nr_holders);
+	}
+	printf("],\"locks_not_shown\":%u,\"uucp_not_shown\":%u}\n", r->flocks_lost,
+	       r->uucp_lost);
+}
+
+static int cmd_why(const char *port, char **argv, const struct opts *o)
+{
+	struct portown_why_report r;
+	int err;
+
+	(void)argv;
+	(void)o;
+	if (portown_why(port, &r)) {
+		err = errno;
+		if (err == ENOENT && r.serdev)
+			msg(port, "no such tty; %d device%s on the serdev bus (%s): %s", r.serdev,
+			    r.serdev == 1 ? " is" : "s are", "/sys/bus/serial/devices",
+			    "a port bound to serdev has no tty, a kernel driver uses it");
+		return fail(port, err);
+	}
+	if (json)
+		print_why_json(&r);
+	else
+		print_why(&r);
+	return done(r.busy ? EXIT_BUSY : 0);
+}
+
 /* main */
 
 /* watch */
@@ -1334,6 +1791,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "list", cmd_list, 0, 0, 0 },
 	{ "who", cmd_who, 1, 1, 0 },
+	{ "why", cmd_why, 1, 1, 0 },
 	{ "claim", cmd_claim, 2, -1, OPT_WAIT | OPT_EXEC },
 	{ "wait", cmd_wait, 1, 1, OPT_TIMEOUT },
 	{ "attach", cmd_attach, 1, 1, OPT_HOLD },
@@ -1351,6 +1809,9 @@ static void print_help(FILE *f)
 	      "Commands:\n"
 	      "  list                       the serial ports, their state and owner\n"
 	      "  who PORT                   state, owner and holders of a port\n"
+	      "  why PORT                   every reason PORT is busy, and who: claim, TIOCEXCL,\n"
+	      "                             flock/POSIX locks, UUCP lock files, line discipline,\n"
+	      "                             console, gone; exit status 2 when busy\n"
 	      "  claim PORT [--wait MS] [--exec] -- CMD [ARG]...\n"
 	      "                             claim PORT and run CMD with it open (PORTOWN_FD)\n"
 	      "  wait PORT [--timeout MS]   wait until PORT can be claimed\n"
