@@ -68,6 +68,7 @@ static int portown_infra_init(void)
 	portown_debugfs = debugfs_create_dir("portown", NULL);
 	portown_track_init();
 	portown_reinit_init(portown_wq);
+	portown_why_init();
 	return 0;
 }
 

@@ -162,6 +162,7 @@ bool portown_tap_opening(const void *file);
 unsigned int portown_tap_pop(struct portown_tap_event *out, unsigned int max);
 
 /* why.c: why a port is busy, in the kernel log and for the WHY request */
+void portown_why_init(void);
 void portown_why_refused(struct portown_port *port, const struct portown_who *who,
 			 const char *what);
 void portown_why_gone(struct portown_port *port);

@@ -10,8 +10,8 @@
  * reads it where dmesg_restrict is set), so the identity policy of sysfs
  * and the ioctls (policy.c) does not apply to it; the WHY request's
  * identities go through that policy.  The lines share one rate limit (10
- * per 5 seconds, then a count of those suppressed), and the module
- * parameter explain=0 silences them.
+ * per 5 seconds; the next line allowed says how many were not logged),
+ * and the module parameter explain=0 silences them.
  *
  * Owns: the parameter explain and the rate limit.
  * Locks: the callers hold the registry's lock.
@@ -19,6 +19,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/ratelimit.h>
@@ -35,7 +36,12 @@ static bool explain = true;
 module_param(explain, bool, 0644);
 MODULE_PARM_DESC(explain, "log who is in the way of each open or claim refused as busy, and who removed a port (default: yes)");
 
+/*
+ * The kernel's own count of what the limit dropped is a warning; the
+ * lines are information, and so is their count (portown_explaining()).
+ */
 static DEFINE_RATELIMIT_STATE(portown_explain_rs, 5 * HZ, 10);
+static atomic_t portown_explain_dropped = ATOMIC_INIT(0);
 
 /* "comm (pid N, uid U)", as the initial namespaces number them. */
 static void portown_who_str(char *buf, size_t len, const struct portown_who *who)
@@ -59,7 +65,29 @@ static void portown_since_str(char *buf, size_t len, u64 ns)
 
 static bool portown_explaining(void)
 {
-	return READ_ONCE(explain) && __ratelimit(&portown_explain_rs);
+	int dropped;
+
+	if (!READ_ONCE(explain))
+		return false;
+	if (!__ratelimit(&portown_explain_rs)) {
+		atomic_inc(&portown_explain_dropped);
+		return false;
+	}
+	dropped = atomic_xchg(&portown_explain_dropped, 0);
+	if (dropped)
+		pr_info("%d more lines on refusals and removals not logged (rate limit)\n",
+			dropped);
+	return true;
+}
+
+/**
+ * portown_why_init() - set up the kernel log's rate limit
+ *
+ * Context: module init.
+ */
+void portown_why_init(void)
+{
+	ratelimit_set_flags(&portown_explain_rs, RATELIMIT_MSG_ON_RELEASE);
 }
 
 /**

@@ -408,42 +408,6 @@ FIXTURE_TEARDOWN(real_holder)
 }
 
 /*
- * picocom -b 115200 on @tty as uid 1000, in a terminal of its own: a pty
- * whose master is *@term.  The terminal is raw from the start: a pty that
- * echoed what is typed before picocom set it up would pass for picocom.
- */
-static pid_t start_picocom(const char *tty, int *term)
-{
-	int master, slave;
-	struct termios t;
-	char name[64];
-	pid_t pid;
-
-	if (open_pty(&master, &slave, name, sizeof(name)) || tcgetattr(slave, &t))
-		return -1;
-	cfmakeraw(&t);
-	if (tcsetattr(slave, TCSANOW, &t))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0))
-			_exit(2);
-		if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
-			_exit(2);
-		close_range(3, ~0U, 0);		/* the results channel, too */
-		if (become(USER_UID))
-			_exit(3);
-		execl("/usr/bin/picocom", "picocom", "-q", "-b", "115200", tty, NULL);
-		_exit(127);
-	}
-	close(slave);
-	*term = master;
-	return pid;
-}
-
-/*
  * socat between a pair of pipes (*@in, what it sends; *@out, what it got)
  * and @tty, raw at 115200 baud, as uid 1000: TIOCEXCL once the port is
  * open; the end of file a hung-up port reads ignored.

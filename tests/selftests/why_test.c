@@ -229,7 +229,7 @@ TEST_F(why, refused_open_and_claim_name_the_claimer)
 /* Debian's socat holds the port with TIOCEXCL; busybox cat is refused. */
 TEST_F(why, unmodified_program_refused_sees_the_holder_in_the_log)
 {
-	char addr[96], want[96], out[256];
+	char addr[96], want[96], out[1024];
 	int in[2], i;
 
 	ASSERT_EQ(0, pipe(in));
@@ -259,6 +259,15 @@ TEST_F(why, unmodified_program_refused_sees_the_holder_in_the_log)
 	snprintf(want, sizeof(want), "held by socat (pid %d, uid 0)", self->holder);
 	EXPECT_TRUE(logged(self->kmsg, "refused: exclusive (TIOCEXCL) since ", want))
 		TH_LOG("no line naming %s", want);
+
+	/* portownctl why says it too, and that the port is busy */
+	snprintf(addr, sizeof(addr), "portownctl why %s 2>&1", self->name);
+	EXPECT_EQ(2, run_cmd(addr, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), ", set by socat (pid %d, uid 0)", self->holder);
+	EXPECT_NE(NULL, strstr(out, "exclusive (TIOCEXCL) since ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "%s is busy", self->name);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 	close(in[1]);
 }
 
@@ -267,7 +276,7 @@ TEST_F(why, console_and_kernel_line_discipline_are_reasons)
 	struct portown_why w;
 	struct stat st;
 	int fd, ld = N_HDLC, i;
-	char other[32], name[64];
+	char other[32], name[64], want[96], out[1024];
 
 	/* the VM's console is ttyS0 */
 	if (is_console("ttyS0")) {
@@ -297,9 +306,123 @@ TEST_F(why, console_and_kernel_line_discipline_are_reasons)
 	ASSERT_TRUE(ldisc_listed(NULL, N_HDLC, name));
 	EXPECT_STREQ(name, w.ldisc_name);
 	EXPECT_EQ(getpid(), w.owner.pid);
+	snprintf(want, sizeof(want), "ttyS2: line discipline %s (%d)", name, N_HDLC);
+	EXPECT_EQ(2, run_cmd("portownctl why ttyS2 2>&1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	if (is_console("ttyS0")) {
+		EXPECT_EQ(2, run_cmd("portownctl why ttyS0 2>&1", out, sizeof(out)));
+		EXPECT_NE(NULL, strstr(out, "ttyS0: a kernel console")) TH_LOG("%s", out);
+	}
 	ld = 0;
 	EXPECT_EQ(0, ioctl(fd, TIOCSETD, &ld));
 	close(fd);
+}
+
+/* Write a UUCP lock file for the port as minicom, cu and pppd do: "%10d\n". */
+static int uucp_lock(const char *name, pid_t pid)
+{
+	char path[64], text[16];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/var/lock/LCK..%s", name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	n = snprintf(text, sizeof(text), "%10d\n", pid);
+	n = write(fd, text, n) == n ? 0 : -1;
+	close(fd);
+	return n;
+}
+
+/* portownctl why @name's output in @out; its exit status. */
+static int why_says(const char *name, char *out, size_t len)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "portownctl why %s 2>&1", name);
+	return run_cmd(cmd, out, len);
+}
+
+/*
+ * The reasons user space finds (picocom's flock, UUCP lock files, live,
+ * stale and foreign) and a claim, each with who, in portownctl why.
+ */
+TEST_F(why, portownctl_why_names_flock_uucp_locks_and_claims)
+{
+	char out[1024], want[128], lockfile[64];
+	pid_t dead, sleeper;
+	int term, i;
+
+	snprintf(lockfile, sizeof(lockfile), "/var/lock/LCK..%s", self->name);
+	EXPECT_EQ(0, why_says(self->name, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "%s is free", self->name);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+
+	/* picocom, as a user runs it, locks the device with flock() */
+	self->holder = start_picocom(test_tty(), &term);
+	ASSERT_GT(self->holder, 0);
+	for (i = 0; i < 500; i++) {
+		if (why_says(self->name, out, sizeof(out)) == 2 && strstr(out, "flock"))
+			break;
+		sleep_ms(20);
+	}
+	snprintf(want, sizeof(want), "%s: flock (write) held by picocom (pid %d)", self->name,
+		 self->holder);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "%s is busy", self->name);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	kill(self->holder, SIGKILL);
+	waitpid(self->holder, NULL, 0);
+	self->holder = 0;
+	close(term);
+
+	/* a lock file of a process that holds the port: consistent */
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "minicom", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, uucp_lock(self->name, self->a.pid));
+	EXPECT_EQ(2, why_says(self->name, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "UUCP lock %s by pid %d (minicom): consistent", lockfile,
+		 self->a.pid);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+
+	/* the lock's process is gone, its lock file left: stale, and free */
+	agent_kill(&self->a);
+	dead = self->a.pid;
+	EXPECT_EQ(0, why_says(self->name, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "UUCP lock %s by pid %d: stale: pid %d is dead", lockfile,
+		 dead, dead);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+
+	/* a live process that does not hold the port: foreign */
+	sleeper = fork();
+	ASSERT_GE(sleeper, 0);
+	if (!sleeper) {
+		prctl(PR_SET_NAME, "lockkeeper");
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(0, uucp_lock(self->name, sleeper));
+	EXPECT_EQ(2, why_says(self->name, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "by pid %d (lockkeeper): foreign", sleeper);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	kill(sleeper, SIGKILL);
+	waitpid(sleeper, NULL, 0);
+	unlink(lockfile);
+
+	/* a claim */
+	ASSERT_EQ(0, agent_start(&self->a, USER_UID, "dialer", test_tty()));
+	ASSERT_EQ(0, agent_do(&self->a, 'o'));
+	ASSERT_EQ(0, agent_do(&self->a, 'C'));
+	EXPECT_EQ(2, why_says(self->name, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "%s: claimed by dialer (pid %d, uid %d)", self->name,
+		 self->a.pid, USER_UID);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "TIOCEXCL")) TH_LOG("%s", out);
+	/* and in JSON */
+	snprintf(want, sizeof(want), "portownctl --json why %s", self->name);
+	EXPECT_EQ(2, run_cmd(want, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"busy\":true")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"reason\":\"claim\"")) TH_LOG("%s", out);
 }
 
 TEST_F(why, bad_requests_get_exact_errno)

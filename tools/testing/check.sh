@@ -161,6 +161,13 @@ else
 	cat "$RUN/tools-build.log" >&2
 	record host fail "build: tools (see $RUN/tools-build.log)"
 fi
+# libportown's own tests, on the host: no module needed
+if make -C "$PORTOWN_TOP/tools" test >"$RUN/tools-test.log" 2>&1; then
+	record host pass "tools: libportown's host tests (make -C tools test)"
+else
+	tail -n 30 "$RUN/tools-test.log" >&2
+	record host fail "tools: libportown's host tests (see $RUN/tools-test.log)"
+fi
 # The kernels in lanes: each lane tests its kernels one after the other,
 # the lanes run at once.  The longest first, each to the lane with the
 # least work so far.
