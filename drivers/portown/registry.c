@@ -559,6 +559,16 @@ EXPORT_SYMBOL_IF_KUNIT(portown_port_state);
 
 static_assert(PORTOWN_ID_RESET_MASK < (1U << 16), "history flags are kept in 16 bits");
 
+/*
+ * What a tracked port and an open descriptor cost (the admin guide's
+ * "Limits"): within a 512-byte and a 64-byte allocation on a 64-bit
+ * kernel whose locks carry no debugging state (PREEMPT_RT's included).
+ */
+#if BITS_PER_LONG == 64 && !defined(CONFIG_LOCKDEP) && !defined(CONFIG_DEBUG_SPINLOCK)
+static_assert(sizeof(struct portown_port) <= 512, "a record within 512 bytes");
+static_assert(sizeof(struct portown_holder) <= 64, "a holder within 64 bytes");
+#endif
+
 /* Event @seq of @port's history, which the ring still holds, in @e (no reference). */
 static void portown_hist_of(const struct portown_port *port, u64 seq, struct portown_hist *e)
 {
