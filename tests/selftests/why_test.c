@@ -386,8 +386,8 @@ TEST_F(why, portownctl_why_names_flock_uucp_locks_and_claims)
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 
 	/* the lock's process is gone, its lock file left: stale, and free */
-	agent_kill(&self->a);
 	dead = self->a.pid;
+	agent_kill(&self->a);
 	EXPECT_EQ(0, why_says(self->name, out, sizeof(out))) TH_LOG("%s", out);
 	snprintf(want, sizeof(want), "UUCP lock %s by pid %d: stale: pid %d is dead", lockfile,
 		 dead, dead);
