@@ -349,7 +349,7 @@ static int why_says(const char *name, char *out, size_t len)
  */
 TEST_F(why, portownctl_why_names_flock_uucp_locks_and_claims)
 {
-	char out[1024], want[128], lockfile[64];
+	char out[1024], want[128], lockfile[64], *p, *end;
 	pid_t dead, sleeper;
 	int term, i;
 
@@ -371,6 +371,15 @@ TEST_F(why, portownctl_why_names_flock_uucp_locks_and_claims)
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 	snprintf(want, sizeof(want), "%s is busy", self->name);
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	/* list names the lock schemes in use: its last column */
+	EXPECT_EQ(0, run_cmd("portownctl list 2>&1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "LOCKS")) TH_LOG("%s", out);
+	p = strstr(out, self->name);
+	ASSERT_NE(NULL, p) TH_LOG("%s", out);
+	end = strchr(p, '\n');
+	ASSERT_NE(NULL, end);
+	*end = '\0';
+	EXPECT_EQ(0, strcmp(end - 5, "flock")) TH_LOG("%s", p);
 	kill(self->holder, SIGKILL);
 	waitpid(self->holder, NULL, 0);
 	self->holder = 0;
