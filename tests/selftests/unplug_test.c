@@ -384,6 +384,8 @@ TEST_F(usb, driver_unbound_through_usbfs_names_the_process)
 	EXPECT_EQ(2, run_cmd("portownctl why ttyUSB0 2>&1", want, sizeof(want))) TH_LOG("%s", want);
 	EXPECT_NE(NULL, strstr(want, "ttyUSB0: gone: driver unbound by brltty (pid "))
 		TH_LOG("%s", want);
+	EXPECT_EQ(0, run_cmd("portownctl history ttyUSB0 2>&1 | grep gone", want, sizeof(want)));
+	EXPECT_NE(NULL, strstr(want, "brltty (driver unbound by this process)")) TH_LOG("%s", want);
 
 	/* the holder goes, the driver is given the interface back */
 	EXPECT_EQ(0, agent_do(&self->a, 'c'));

@@ -1237,6 +1237,15 @@ static int cmd_detach(const char *port, char **argv, const struct opts *o)
  * One event: a text row (with a PORT column when @with_port) or a JSON
  * object, as history and watch print them.
  */
+/* How a gone event's device went: unplugged, or its driver unbound. */
+static const char *gone_how(const struct portown_event *ev)
+{
+	if (ev->type != PORTOWN_EV_GONE || !ev->who.since_ns)
+		return "";
+	return ev->who.flags & PORTOWN_ID_UNBOUND ? " (driver unbound by this process)" :
+	       " (unplugged)";
+}
+
 static void print_event(const struct portown_event *ev, bool with_port)
 {
 	char when[48], pid[16], uid[16], comm[PORTOWN_COMM_LEN + 1];
@@ -1252,14 +1261,15 @@ static void print_event(const struct portown_event *ev, bool with_port)
 	else
 		printf("%-23s %6llu %-7s", when, (unsigned long long)ev->seq,
 		       portown_event_name(ev->type));
-	printf(" %-7s %7s %6s %s%s%s%s\n", portown_state_name(ev->state), pid, uid,
+	printf(" %-7s %7s %6s %s%s%s%s%s\n", portown_state_name(ev->state), pid, uid,
 	       ident_comm(comm, &ev->who),
 	       ev->who.flags & PORTOWN_ID_EXCL ? " (had TIOCEXCL, cleared)" : "",
 	       ev->who.flags & PORTOWN_ID_AT_CLOSE ? " (after the last close)" : "",
 	       ev->type != PORTOWN_EV_REINIT || !(ev->who.flags & PORTOWN_ID_KEPT) ? "" :
 	       ev->who.flags & PORTOWN_ID_CONSOLE ? " (console, settings kept)" :
-	       " (reset never, settings kept)");
+	       " (reset never, settings kept)", gone_how(ev));
 }
+
 
 /* What a reinit event says besides its owner. */
 static void json_reinit(unsigned int flags)
@@ -1295,6 +1305,8 @@ static void json_event(const struct portown_event *ev, bool with_port)
 	json_ident(&ev->who, false);
 	if (ev->type == PORTOWN_EV_REINIT)
 		json_reinit(ev->who.flags);
+	if (ev->type == PORTOWN_EV_GONE && ev->who.since_ns)
+		printf(",\"unbound\":%s", ev->who.flags & PORTOWN_ID_UNBOUND ? "true" : "false");
 	putchar('}');
 }
 
