@@ -1270,7 +1270,6 @@ static void print_event(const struct portown_event *ev, bool with_port)
 	       " (reset never, settings kept)", gone_how(ev));
 }
 
-
 /* What a reinit event says besides its owner. */
 static void json_reinit(unsigned int flags)
 {
