@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: boot a stock kernel in QEMU, measure portown against the
+# tools and paths it replaces or sits on (tests/bench/portown_bench.c,
+# tools/testing/vm/bench.sh), and print the figures as ratios of
+# interleaved repetitions (min / median / max, n).  Writes
+# $PORTOWN_BUILD/bench/results.json and who-holds.svg.
+#
+# The exit status is non-zero only when the bench could not run: the VM
+# failed or timed out, a measurement failed or is missing, or the kernel
+# reported a splat on the console.  Figures are never judged.
+#
+# Environment:
+#   PORTOWN_BENCH_KERNEL	one of the test bed's kernels (default stock-6.1)
+#   PORTOWN_BENCH_QUICK=1	one repetition, small counts (CI; < 2 min in the VM)
+#   PORTOWN_CACHE, PORTOWN_BUILD, PORTOWN_ACCEL as for make check
+#
+# check.sh may source this file and call bench_run KERNEL DIR (see below).
+
+# shellcheck source=tools/testing/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tools/testing/results.sh
+. "$TESTING/results.sh"
+
+# What the bench needs beyond make check: Debian's fuser and lsof, which
+# it measures against, and gnuplot for the picture.
+BENCH_PACKAGES=(psmisc lsof gnuplot-nox)
+BENCH_PROGRAMS=(/usr/bin/fuser /usr/bin/lsof)
+
+bench_deps() {
+	local p missing=()
+	for p in "${BENCH_PACKAGES[@]}"; do
+		have_pkg "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages (install as root): ${missing[*]}"
+	log "installing: ${missing[*]}"
+	apt_update
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# bench_run KERNEL DIR: the whole bench on one kernel, its output in DIR
+# (results.json, who-holds.svg, results.txt, console.log, results.raw).
+# Quick with PORTOWN_BENCH_QUICK=1.  Prints the figures; returns non-zero
+# only when the bench could not run.
+bench_run() {
+	local k=$1 dir=$2 quick=${PORTOWN_BENCH_QUICK:-0} timeout payload tb rc=0 err=0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	payload=$dir/payload
+	mkdir -p "$payload/modules" "$payload/vm" "$payload/bench"
+
+	bench_deps
+	prepare_kernel "$k"
+	log "bench: building portown for $K_RELEASE"
+	build_modules "$K_KDIR" "$dir/mod" "$K_ROOT" ||
+		{ tail -n 30 "$dir/mod/build.log" >&2; log "bench: the module does not build"; return 1; }
+	cp "$dir/mod/drivers/portown/portown.ko" "$payload/modules/"
+	copy_kmods "$K_MODULES" "$payload/kmod"
+	cp "$TESTING"/vm/*.sh "$payload/vm/"
+	build_tools "$dir" || { cat "$dir/tools-build.log" >&2; log "bench: the tools do not build"; return 1; }
+	cp -a "$dir/bin" "$payload/bin"
+	gcc -static -O2 -Wall -Wextra -Werror -I"$PORTOWN_TOP/include/uapi" \
+		-o "$payload/bench/portown_bench" "$PORTOWN_TOP/tests/bench/portown_bench.c" ||
+		{ log "bench: portown_bench does not build"; return 1; }
+	printf 'PORTOWN_JOB=bench\nPORTOWN_KERNEL=%s\nPORTOWN_KIND=stock\nPORTOWN_CANARY=\nPORTOWN_BENCH_QUICK=%s\n' \
+		"$k" "$quick" >"$payload/env"
+	(VM_PROGRAMS+=("${BENCH_PROGRAMS[@]}") && pack_initramfs "$payload" "$dir/initramfs.gz")
+
+	if [ "$quick" = 1 ]; then timeout=400; else timeout=1500; fi
+	choose_accel "$K_IMAGE"
+	log "bench: booting $K_RELEASE in QEMU ($([ "$quick" = 1 ] && echo quick || echo full), timeout ${timeout}s)"
+	tb=$(date +%s)
+	boot_vm "$K_IMAGE" "$dir/initramfs.gz" "$dir/console.log" "$dir/results.raw" "" "$timeout" || rc=$?
+	BENCH_VM_SECONDS=$(($(date +%s) - tb))
+	log "bench: VM ran ${BENCH_VM_SECONDS}s (status $rc)"
+	touch "$dir/console.log" "$dir/results.raw"
+	[ "$rc" = 124 ] && { log "bench: the VM timed out after ${timeout}s"; err=1; }
+
+	local hits
+	hits=$(grep -aE "$SPLAT_RE" "$dir/console.log" | grep -av '^portown-vm:' || true)
+	if [ -n "$hits" ]; then
+		log "bench: kernel reports on the console:"
+		printf '%s\n' "$hits" | head -20 >&2
+		err=1
+	fi
+	python3 "$TESTING/bench_report.py" --raw "$dir/results.raw" --out "$dir" \
+		--kernel "$k" --release "$K_RELEASE" --accel "${PORTOWN_ACCEL:-tcg}" \
+		--vm-seconds "$BENCH_VM_SECONDS" --quick "$quick" \
+		--module "$(git -C "$PORTOWN_TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
+		--branch "$(git -C "$PORTOWN_TOP" rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)" ||
+		err=1
+	if [ -s "$dir/who-holds.dat" ]; then
+		gnuplot "$dir/who-holds.gp" >"$dir/gnuplot.log" 2>&1 ||
+			{ cat "$dir/gnuplot.log" >&2; log "bench: gnuplot failed"; err=1; }
+	else
+		log "bench: no who-holds figures to draw"
+		err=1
+	fi
+	[ "$err" = 0 ] && log "bench: figures in $dir/results.json, picture $dir/who-holds.svg"
+	return "$err"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	T0=$(date +%s)
+	ensure_deps
+	status=0
+	bench_run "${PORTOWN_BENCH_KERNEL:-stock-6.1}" "$PORTOWN_BUILD/bench" || status=$?
+	log "bench: total $(($(date +%s) - T0))s, VM ${BENCH_VM_SECONDS:-0}s"
+	exit "$status"
+fi
