@@ -14,6 +14,9 @@
 # Environment:
 #   PORTOWN_BENCH_KERNEL	one of the test bed's kernels (default stock-6.1)
 #   PORTOWN_BENCH_QUICK=1	one repetition, small counts (CI; < 2 min in the VM)
+#   PORTOWN_BENCH_PUBLISH=1	after a complete full run, copy the figures and the
+#			picture into Documentation/dev-tools/ (portown-bench.rst,
+#			portown-who-holds.svg)
 #   PORTOWN_CACHE, PORTOWN_BUILD, PORTOWN_ACCEL as for make check
 #
 # check.sh may source this file and call bench_run KERNEL DIR (see below).
@@ -41,7 +44,8 @@ bench_deps() {
 }
 
 # bench_run KERNEL DIR: the whole bench on one kernel, its output in DIR
-# (results.json, who-holds.svg, results.txt, console.log, results.raw).
+# (results.json, who-holds.svg, results.txt, portown-bench.rst,
+# console.log, results.raw).
 # Quick with PORTOWN_BENCH_QUICK=1.  Prints the figures; returns non-zero
 # only when the bench could not run.
 bench_run() {
@@ -108,5 +112,15 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	status=0
 	bench_run "${PORTOWN_BENCH_KERNEL:-stock-6.1}" "$PORTOWN_BUILD/bench" || status=$?
 	log "bench: total $(($(date +%s) - T0))s, VM ${BENCH_VM_SECONDS:-0}s"
+	if [ -n "${PORTOWN_BENCH_PUBLISH:-}" ]; then
+		if [ "$status" = 0 ] && [ "${PORTOWN_BENCH_QUICK:-0}" != 1 ]; then
+			cp "$PORTOWN_BUILD/bench/portown-bench.rst" "$PORTOWN_TOP/Documentation/dev-tools/"
+			cp "$PORTOWN_BUILD/bench/who-holds.svg" \
+				"$PORTOWN_TOP/Documentation/dev-tools/portown-who-holds.svg"
+			log "bench: figures copied to Documentation/dev-tools/"
+		else
+			log "bench: not publishing the figures of a quick or incomplete run"
+		fi
+	fi
 	exit "$status"
 fi

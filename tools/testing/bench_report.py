@@ -104,6 +104,62 @@ def parse(raw):
     return samples, errors, exits, config, done, splats
 
 
+def rst(result, metrics):
+    """Documentation/dev-tools/portown-bench.rst for these figures."""
+    title = "portown: benchmark figures"
+    out = [".. SPDX-License-Identifier: GPL-2.0", "", "=" * len(title), title,
+           "=" * len(title), "",
+           ".. Written by tools/testing/bench_report.py (make bench with",
+           "   PORTOWN_BENCH_PUBLISH=1); do not edit by hand.", "",
+           "The latest figures of ``make bench`` (see \"Benchmarks\" in",
+           "portown-testing.rst for what each one is and how it is measured).",
+           "", "Taken on %s with the kernel ``%s`` (``%s``) in QEMU (%s, %d vCPUs,"
+           % (result["date"], result["release"], result["kernel"],
+              result["accel"].split(",")[0].upper() + (" single-threaded"
+                                                       if "single" in result["accel"]
+                                                       else ""),
+              result["smp"]),
+           "%d MiB), portown as of ``%s`` on branch ``%s``; %s run, %s; %d s in the VM."
+           % (result["memory_mb"], result["module"], result["branch"],
+              "a quick" if result["quick"] else "a full", result["config"],
+              result["vm_seconds"]),
+           "Times are wall-clock in an emulated machine: their ratios are the figures",
+           "to compare, not their absolute values. A ratio is a median variant",
+           "over a median reference; its min and max are those of the ratios",
+           "within each interleaved repetition.", ""]
+    if result["problems"]:
+        out += ["**This run was incomplete:** " + "; ".join(result["problems"]), ""]
+    out += [".. image:: portown-who-holds.svg",
+            "   :alt: who holds ttyS1: time per query against the number of processes",
+            ""]
+    last = None
+    for name in sorted(metrics, key=lambda n: (list(WHAT).index(family(n))
+                                                if family(n) in WHAT else 99, n)):
+        m = metrics[name]
+        fam = family(name)
+        if fam != last:
+            last = fam
+            out += ["", WHAT.get(fam, fam)[0].upper() + WHAT.get(fam, fam)[1:],
+                    "-" * len(WHAT.get(fam, fam)), "",
+                    ".. list-table::", "   :header-rows: 1", "",
+                    "   * - figure", "     - variant", "     - min", "     - median",
+                    "     - max", "     - n"]
+        for vn, v in m["variants"].items():
+            out += ["   * - ``%s``" % name, "     - %s" % vn,
+                    "     - %s" % fmt(v["min"], m["unit"]).strip(),
+                    "     - %s" % fmt(v["median"], m["unit"]).strip(),
+                    "     - %s" % fmt(v["max"], m["unit"]).strip(), "     - %d" % v["n"]]
+        for rn, r in m["ratios"].items():
+            pr = r.get("per_rep") or {"min": 0, "max": 0, "n": 0}
+            out += ["   * - ``%s``" % name, "     - ratio %s" % rn,
+                    "     - %.3g" % pr["min"], "     - **%.3g**" % (r["of_medians"] or 0),
+                    "     - %.3g" % pr["max"], "     - %d" % pr["n"]]
+        if "portown_bytes" in m:
+            out += ["   * - ``%s``" % name, "     - portown (all - unloaded)", "     -",
+                    "     - **%s**" % fmt(m["portown_bytes"], "bytes"), "     -", "     -"]
+    return "\n".join(out) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ("raw", "out", "kernel", "release", "accel", "module", "branch"):
@@ -200,6 +256,9 @@ def main():
     with open(os.path.join(args.out, "results.txt"), "w") as f:
         f.write(text)
     sys.stdout.write(text)
+
+    with open(os.path.join(args.out, "portown-bench.rst"), "w") as f:
+        f.write(rst(result, metrics))
 
     # who-holds.svg: median query time against the number of processes
     methods = WHO + ["fuser", "lsof"]
