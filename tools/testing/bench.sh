@@ -30,6 +30,10 @@
 # it measures against, and gnuplot for the picture.
 BENCH_PACKAGES=(psmisc lsof gnuplot-nox)
 BENCH_PROGRAMS=(/usr/bin/fuser /usr/bin/lsof)
+# One vCPU: under single-threaded TCG a second one only adds noise (the
+# spread of a ratio across repetitions was 0.5 to 2.6 with two, 0.95 to
+# 1.1 with one).
+BENCH_APPEND="nr_cpus=1"
 
 bench_deps() {
 	local p missing=()
@@ -76,7 +80,7 @@ bench_run() {
 	choose_accel "$K_IMAGE"
 	log "bench: booting $K_RELEASE in QEMU ($([ "$quick" = 1 ] && echo quick || echo full), timeout ${timeout}s)"
 	tb=$(date +%s)
-	boot_vm "$K_IMAGE" "$dir/initramfs.gz" "$dir/console.log" "$dir/results.raw" "" "$timeout" || rc=$?
+	boot_vm "$K_IMAGE" "$dir/initramfs.gz" "$dir/console.log" "$dir/results.raw" "$BENCH_APPEND" "$timeout" || rc=$?
 	BENCH_VM_SECONDS=$(($(date +%s) - tb))
 	log "bench: VM ran ${BENCH_VM_SECONDS}s (status $rc)"
 	touch "$dir/console.log" "$dir/results.raw"

@@ -76,6 +76,7 @@ def fmt(v, unit):
 
 def parse(raw):
     samples, errors, exits, config, done, splats = [], [], [], "", False, None
+    steps, cpus = {}, None
     with open(raw, errors="replace") as f:
         for line in f:
             line = line.rstrip("\r\n")
@@ -92,16 +93,21 @@ def parse(raw):
             elif line.startswith("# bench-error: "):
                 errors.append(line[len("# bench-error: "):])
             elif line.startswith("# bench-exit: "):
-                name, rc = line.split()[2:4]
+                f = line.split()
+                name, rc = f[2:4]
                 if rc != "0":
                     exits.append("%s exited with status %s" % (name, rc))
+                if len(f) >= 6:
+                    steps[name] = round(float(f[5]) - float(f[4]), 2)
+            elif line.startswith("# bench-cpus: "):
+                cpus = int(line.split()[2])
             elif line.startswith("# bench-config: "):
                 config = line[len("# bench-config: "):]
             elif line.startswith("# bench-splats: "):
                 splats = int(line.split()[2])
             elif line.startswith("# bench-done"):
                 done = True
-    return samples, errors, exits, config, done, splats
+    return samples, errors, exits, config, done, splats, steps, cpus
 
 
 def rst(result, metrics):
@@ -113,12 +119,12 @@ def rst(result, metrics):
            "   PORTOWN_BENCH_PUBLISH=1); do not edit by hand.", "",
            "The latest figures of ``make bench`` (see \"Benchmarks\" in",
            "portown-testing.rst for what each one is and how it is measured).",
-           "", "Taken on %s with the kernel ``%s`` (``%s``) in QEMU (%s, %d vCPUs,"
+           "", "Taken on %s with the kernel ``%s`` (``%s``) in QEMU (%s, vCPUs: %d,"
            % (result["date"], result["release"], result["kernel"],
               result["accel"].split(",")[0].upper() + (" single-threaded"
                                                        if "single" in result["accel"]
                                                        else ""),
-              result["smp"]),
+              result["cpus"] or 0),
            "%d MiB), portown as of ``%s`` on branch ``%s``; %s run, %s; %d s in the VM."
            % (result["memory_mb"], result["module"], result["branch"],
               "a quick" if result["quick"] else "a full", result["config"],
@@ -169,7 +175,7 @@ def main():
     args = ap.parse_args()
     quick = args.quick == "1"
 
-    samples, errors, exits, config, done, splats = parse(args.raw)
+    samples, errors, exits, config, done, splats, steps, cpus = parse(args.raw)
     problems = errors + exits
     if not done:
         problems.append("the VM did not finish the bench (timeout, panic or crash)")
@@ -211,7 +217,7 @@ def main():
     result = {
         "date": now.strftime("%Y-%m-%d %H:%M UTC"),
         "kernel": args.kernel, "release": args.release, "accel": args.accel,
-        "smp": 2, "memory_mb": 2048, "quick": quick, "config": config,
+        "cpus": cpus, "memory_mb": 2048, "step_seconds": steps, "quick": quick, "config": config,
         "module": args.module, "branch": args.branch,
         "vm_seconds": args.vm_seconds, "complete": not problems,
         "problems": problems, "metrics": metrics,
@@ -222,9 +228,9 @@ def main():
         f.write("\n")
 
     out = []
-    out.append("portown bench %s on %s (%s), QEMU %s, 2 vCPUs; module %s (%s); VM %ds"
+    out.append("portown bench %s on %s (%s), QEMU %s, %s vCPU; module %s (%s); VM %ds"
                % ("(quick)" if quick else "(full)", args.kernel, args.release, args.accel,
-                  args.module, args.branch, args.vm_seconds))
+                  cpus, args.module, args.branch, args.vm_seconds))
     out.append("  " + config)
     last = None
     for name in sorted(metrics, key=lambda n: (list(WHAT).index(family(n))
@@ -273,17 +279,18 @@ def main():
         with open(dat, "w") as f:
             f.write("# procs " + " ".join(methods) + " (median ms per query)\n")
             f.write("\n".join(rows) + "\n")
-        plots = ", ".join("'%s' using 1:%d with linespoints title '%s'"
+        plots = ", ".join("'%s' using 1:%d with linespoints lw 2 title '%s'"
                           % (dat, i + 2, n if i >= 3 else "portown " + n)
                           for i, n in enumerate(methods))
         with open(os.path.join(args.out, "who-holds.gp"), "w") as f:
-            f.write("set terminal svg size 720,480 dynamic font 'sans,12'\n")
+            f.write("set terminal svg size 720,520 dynamic font 'sans,12'\n")
             f.write("set output '%s'\n" % os.path.join(args.out, "who-holds.svg"))
-            f.write("set title 'Who holds ttyS1: time per query (%s, %s, QEMU %s)'\n"
-                    % (args.release, result["date"][:10], args.accel.split(",")[0].upper()))
+            f.write("set title \"Who holds ttyS1: median time per query\\n"
+                    "{/*0.8 Linux %s, QEMU %s, %s}\"\n"
+                    % (args.release, args.accel.split(",")[0].upper(), result["date"][:10]))
             f.write("set xlabel 'processes (each holding %d descriptors)'\n" % 8)
             f.write("set ylabel 'milliseconds per query (median)'\n")
-            f.write("set logscale y\nset logscale x\nset grid\nset key outside right\n")
+            f.write("set logscale y\nset logscale x\nset grid\nset key below horizontal maxcols 3\n")
             f.write("set xtics (%s)\n" % ", ".join(str(p) for p in procs))
             f.write("set xrange [%g:%g]\n" % (procs[0] * 0.7, procs[-1] * 1.4))
             f.write("plot " + plots + "\n")

@@ -24,10 +24,11 @@ if [ "${PORTOWN_BENCH_QUICK:-}" = 1 ]; then
 	REPS=1 PROCS="50" FAST=20 SLOW=1 CYCLES=100 HANGUPS=20
 	BYTES=262144 ECHOES=200 MEM_N=100 EVENTS_N=100 NOTIFY_N=100 NOTIFY_SPACED=20
 else
-	REPS=5 PROCS="50 500 2000" FAST=100 SLOW=2 CYCLES=1000 HANGUPS=100
+	REPS=7 PROCS="50 500 2000" FAST=100 SLOW=2 CYCLES=1000 HANGUPS=100
 	BYTES=2097152 ECHOES=2000 MEM_N=1000 EVENTS_N=1000 NOTIFY_N=200 NOTIFY_SPACED=50
 fi
 echo "# bench-config: reps=$REPS procs=$PROCS cycles=$CYCLES bytes=$BYTES mem_n=$MEM_N" >&3
+echo "# bench-cpus: $(nproc)" >&3
 
 # portown in one of the states a variant names
 use() {
@@ -46,9 +47,10 @@ step() {
 	name=$1
 	shift
 	echo "portown-vm: bench $name" >/dev/console
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	"$@" >&3 2>/dev/console
 	rc=$?
-	echo "# bench-exit: $name $rc" >&3
+	echo "# bench-exit: $name $rc $t0 $(cut -d' ' -f1 /proc/uptime)" >&3
 	[ $rc = 0 ] || failed=1
 }
 
