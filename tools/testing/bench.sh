@@ -47,6 +47,16 @@ bench_deps() {
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# CPU seconds of this shell's children that have ended (QEMU, once boot_vm
+# returned), from the times builtin.
+child_cpu() {
+	times | awk 'NR == 2 {
+		s = 0
+		for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] }
+		print s
+	}'
+}
+
 # bench_run KERNEL DIR: the whole bench on one kernel, its output in DIR
 # (results.json, who-holds.svg, results.txt, portown-bench.rst,
 # console.log, results.raw).
@@ -54,6 +64,7 @@ bench_deps() {
 # only when the bench could not run.
 bench_run() {
 	local k=$1 dir=$2 quick=${PORTOWN_BENCH_QUICK:-0} timeout payload tb rc=0 err=0
+	local load0 cpu0 share
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	payload=$dir/payload
@@ -79,10 +90,14 @@ bench_run() {
 	if [ "$quick" = 1 ]; then timeout=400; else timeout=1500; fi
 	choose_accel "$K_IMAGE"
 	log "bench: booting $K_RELEASE in QEMU ($([ "$quick" = 1 ] && echo quick || echo full), timeout ${timeout}s)"
-	tb=$(date +%s)
+	load0=$(cut -d' ' -f1 /proc/loadavg)
+	cpu0=$(child_cpu)
+	tb=$(date +%s.%N)
 	boot_vm "$K_IMAGE" "$dir/initramfs.gz" "$dir/console.log" "$dir/results.raw" "$BENCH_APPEND" "$timeout" || rc=$?
-	BENCH_VM_SECONDS=$(($(date +%s) - tb))
-	log "bench: VM ran ${BENCH_VM_SECONDS}s (status $rc)"
+	share=$(awk -v c0="$cpu0" -v c1="$(child_cpu)" -v t0="$tb" -v t1="$(date +%s.%N)" \
+		'BEGIN { printf "%.2f", (c1 - c0) / (t1 - t0) }')
+	BENCH_VM_SECONDS=$(($(date +%s) - ${tb%.*}))
+	log "bench: VM ran ${BENCH_VM_SECONDS}s (status $rc), QEMU had $share of a host core"
 	touch "$dir/console.log" "$dir/results.raw"
 	[ "$rc" = 124 ] && { log "bench: the VM timed out after ${timeout}s"; err=1; }
 
@@ -96,6 +111,7 @@ bench_run() {
 	python3 "$TESTING/bench_report.py" --raw "$dir/results.raw" --out "$dir" \
 		--kernel "$k" --release "$K_RELEASE" --accel "${PORTOWN_ACCEL:-tcg}" \
 		--vm-seconds "$BENCH_VM_SECONDS" --quick "$quick" \
+		--cpu-share "$share" --load "$load0 $(cut -d' ' -f1 /proc/loadavg)" \
 		--module "$(git -C "$PORTOWN_TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
 		--branch "$(git -C "$PORTOWN_TOP" rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)" ||
 		err=1

@@ -110,6 +110,16 @@ def parse(raw):
     return samples, errors, exits, config, done, splats, steps, cpus
 
 
+def busy(result):
+    """A warning when QEMU did not have a host core to itself."""
+    share = result.get("qemu_cpu_share")
+    if share is None or share >= 0.9:
+        return ""
+    return ("warning: QEMU had %.2f of a host core (load average %s at the start "
+            "and the end): other work on the host, the figures are noisy"
+            % (share, " and ".join(result["host_load"].split())))
+
+
 def rst(result, metrics):
     """Documentation/dev-tools/portown-bench.rst for these figures."""
     title = "portown: benchmark figures"
@@ -133,6 +143,9 @@ def rst(result, metrics):
            "to compare, not their absolute values. A ratio is a median variant",
            "over a median reference; its min and max are those of the ratios",
            "within each interleaved repetition.", ""]
+    warn = busy(result)
+    if warn:
+        out += ["**%s%s**" % (warn[0].upper(), warn[1:]), ""]
     if result["problems"]:
         out += ["**This run was incomplete:** " + "; ".join(result["problems"]), ""]
     out += [".. image:: portown-who-holds.svg",
@@ -172,6 +185,8 @@ def main():
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--vm-seconds", type=int, required=True)
     ap.add_argument("--quick", default="0")
+    ap.add_argument("--cpu-share", type=float, default=None)
+    ap.add_argument("--load", default="")
     args = ap.parse_args()
     quick = args.quick == "1"
 
@@ -220,6 +235,7 @@ def main():
         "cpus": cpus, "memory_mb": 2048, "step_seconds": steps, "quick": quick, "config": config,
         "module": args.module, "branch": args.branch,
         "vm_seconds": args.vm_seconds, "complete": not problems,
+        "qemu_cpu_share": args.cpu_share, "host_load": args.load,
         "problems": problems, "metrics": metrics,
     }
     os.makedirs(args.out, exist_ok=True)
@@ -232,6 +248,8 @@ def main():
                % ("(quick)" if quick else "(full)", args.kernel, args.release, args.accel,
                   cpus, args.module, args.branch, args.vm_seconds))
     out.append("  " + config)
+    if busy(result):
+        out.append("  " + busy(result))
     last = None
     for name in sorted(metrics, key=lambda n: (list(WHAT).index(family(n))
                                                 if family(n) in WHAT else 99, n)):
