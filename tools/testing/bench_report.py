@@ -174,8 +174,11 @@ def rst(result, metrics):
                     "     - %.3g" % pr["min"], "     - **%.3g**" % (r["of_medians"] or 0),
                     "     - %.3g" % pr["max"], "     - %d" % pr["n"]]
         if "portown_bytes" in m:
-            out += ["   * - ``%s``" % name, "     - portown (all - unloaded)", "     -",
-                    "     - **%s**" % fmt(m["portown_bytes"], "bytes"), "     -", "     -"]
+            pr = m.get("portown_bytes_per_rep") or {"min": 0, "max": 0, "n": 0}
+            out += ["   * - ``%s``" % name, "     - portown (all - unloaded)",
+                    "     - %s" % fmt(pr["min"], "bytes"),
+                    "     - **%s**" % fmt(m["portown_bytes"], "bytes"),
+                    "     - %s" % fmt(pr["max"], "bytes"), "     - %d" % pr["n"]]
     return "\n".join(out) + "\n"
 
 
@@ -225,8 +228,12 @@ def main():
             ratios["%s/%s" % (num, den)] = ent
         m["ratios"] = ratios
         if family(name) == "mem" and "all" in m["variants"] and "unloaded" in m["variants"]:
-            m["portown_bytes"] = (m["variants"]["all"]["median"]
-                                  - m["variants"]["unloaded"]["median"])
+            a, b = m["variants"]["all"], m["variants"]["unloaded"]
+            m["portown_bytes"] = a["median"] - b["median"]
+            diffs = [x - y for x, r in zip(a["samples"], a["reps"])
+                     for y, q in zip(b["samples"], b["reps"]) if r == q]
+            if diffs:
+                m["portown_bytes_per_rep"] = stats(diffs)
 
     now = datetime.datetime.now(datetime.timezone.utc)
     result = {
@@ -271,7 +278,10 @@ def main():
                 "%.3g" % pr["median"] if pr else "-", "%.3g" % pr["max"] if pr else "-",
                 pr["n"] if pr else "-", r["of_medians"] or 0))
         if "portown_bytes" in m:
-            out.append("%-26s %-14s %10s" % ("", "  portown", fmt(m["portown_bytes"], "bytes")))
+            pr = m.get("portown_bytes_per_rep") or {"min": 0, "max": 0, "n": 0}
+            out.append("%-26s %-14s %10s %10s %10s %4d  of medians %s" % (
+                "", "  portown", fmt(pr["min"], "bytes"), fmt(pr["median"], "bytes"),
+                fmt(pr["max"], "bytes"), pr["n"], fmt(m["portown_bytes"], "bytes")))
     if problems:
         out.append("")
         out.append("bench incomplete:")
