@@ -48,13 +48,22 @@ bench_deps() {
 }
 
 # CPU seconds of this shell's children that have ended (QEMU, once boot_vm
-# returned), from the times builtin.
+# returned), from the times builtin, which must run in this shell (a
+# command substitution's subshell has no children of its own): written
+# to file $1, read with cpu_of.
 child_cpu() {
-	times | awk 'NR == 2 {
+	times >"$1"
+}
+cpu_of() {
+	awk 'NR == 2 {
 		s = 0
 		for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] }
 		print s
-	}'
+	}' "$1"
+}
+# CPU seconds the whole host has been busy (/proc/stat, in USER_HZ).
+host_busy() {
+	awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { print ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
 }
 
 # bench_run KERNEL DIR: the whole bench on one kernel, its output in DIR
@@ -64,7 +73,7 @@ child_cpu() {
 # only when the bench could not run.
 bench_run() {
 	local k=$1 dir=$2 quick=${PORTOWN_BENCH_QUICK:-0} timeout payload tb rc=0 err=0
-	local load0 cpu0 share
+	local load0 share others busy0
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	payload=$dir/payload
@@ -91,13 +100,18 @@ bench_run() {
 	choose_accel "$K_IMAGE"
 	log "bench: booting $K_RELEASE in QEMU ($([ "$quick" = 1 ] && echo quick || echo full), timeout ${timeout}s)"
 	load0=$(cut -d' ' -f1 /proc/loadavg)
-	cpu0=$(child_cpu)
+	child_cpu "$dir/cpu.before"
+	busy0=$(host_busy)
 	tb=$(date +%s.%N)
 	boot_vm "$K_IMAGE" "$dir/initramfs.gz" "$dir/console.log" "$dir/results.raw" "$BENCH_APPEND" "$timeout" || rc=$?
-	share=$(awk -v c0="$cpu0" -v c1="$(child_cpu)" -v t0="$tb" -v t1="$(date +%s.%N)" \
-		'BEGIN { printf "%.2f", (c1 - c0) / (t1 - t0) }')
+	child_cpu "$dir/cpu.after"
+	# QEMU's share of a core, and how many cores the rest of the host kept busy
+	read -r share others < <(awk -v c0="$(cpu_of "$dir/cpu.before")" \
+		-v c1="$(cpu_of "$dir/cpu.after")" -v b0="$busy0" -v b1="$(host_busy)" \
+		-v t0="$tb" -v t1="$(date +%s.%N)" \
+		'BEGIN { printf "%.2f %.2f\n", (c1 - c0) / (t1 - t0), (b1 - b0 - (c1 - c0)) / (t1 - t0) }')
 	BENCH_VM_SECONDS=$(($(date +%s) - ${tb%.*}))
-	log "bench: VM ran ${BENCH_VM_SECONDS}s (status $rc), QEMU had $share of a host core"
+	log "bench: VM ran ${BENCH_VM_SECONDS}s (status $rc); QEMU used $share of a core, the rest of the host $others of $JOBS"
 	touch "$dir/console.log" "$dir/results.raw"
 	[ "$rc" = 124 ] && { log "bench: the VM timed out after ${timeout}s"; err=1; }
 
@@ -111,7 +125,8 @@ bench_run() {
 	python3 "$TESTING/bench_report.py" --raw "$dir/results.raw" --out "$dir" \
 		--kernel "$k" --release "$K_RELEASE" --accel "${PORTOWN_ACCEL:-tcg}" \
 		--vm-seconds "$BENCH_VM_SECONDS" --quick "$quick" \
-		--cpu-share "$share" --load "$load0 $(cut -d' ' -f1 /proc/loadavg)" \
+		--cpu-share "$share" --others "$others" --cores "$JOBS" \
+		--load "$load0 $(cut -d' ' -f1 /proc/loadavg)" \
 		--module "$(git -C "$PORTOWN_TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
 		--branch "$(git -C "$PORTOWN_TOP" rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)" ||
 		err=1
