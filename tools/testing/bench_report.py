@@ -286,10 +286,14 @@ def main():
             out.append("%-26s %-14s %10s %10s %10s %4d  of medians %s" % (
                 "", "  portown", fmt(pr["min"], "bytes"), fmt(pr["median"], "bytes"),
                 fmt(pr["max"], "bytes"), pr["n"], fmt(m["portown_bytes"], "bytes")))
+    out.append("")
     if problems:
-        out.append("")
         out.append("bench incomplete:")
         out += ["  " + p for p in problems]
+    nsamples = sum(len(v["samples"]) for m in metrics.values() for v in m["variants"].values())
+    out.append("bench: %s, %d figures from %d samples%s" % (
+        "incomplete" if problems else "complete", len(metrics), nsamples,
+        " (%d problems)" % len(problems) if problems else ""))
     text = "\n".join(out) + "\n"
     with open(os.path.join(args.out, "results.txt"), "w") as f:
         f.write(text)
