@@ -113,7 +113,7 @@ def parse(raw):
 def busy(result):
     """A warning when other work on the host left QEMU less than a core."""
     others, cores = result.get("host_others_cores"), result.get("host_cores")
-    if others is None or not cores or others <= cores - 1.1:
+    if others is None or not cores or others <= cores - 0.85:
         return ""
     return ("warning: while the VM ran, other work kept %.2f of the host's %d cores "
             "busy (load average %s at the start and the end): QEMU shared a core, "
