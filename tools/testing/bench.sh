@@ -66,6 +66,15 @@ host_busy() {
 	awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { print ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
 }
 
+# The commit the module was built from, "-dirty" when its sources
+# (not the documentation or the test bed) differ from it.
+module_version() {
+	local v
+	v=$(git -C "$PORTOWN_TOP" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+	git -C "$PORTOWN_TOP" diff --quiet HEAD -- Kbuild Makefile drivers include || v=$v-dirty
+	echo "$v"
+}
+
 # bench_run KERNEL DIR: the whole bench on one kernel, its output in DIR
 # (results.json, who-holds.svg, results.txt, portown-bench.rst,
 # console.log, results.raw).
@@ -127,7 +136,7 @@ bench_run() {
 		--vm-seconds "$BENCH_VM_SECONDS" --quick "$quick" \
 		--cpu-share "$share" --others "$others" --cores "$JOBS" \
 		--load "$load0 $(cut -d' ' -f1 /proc/loadavg)" \
-		--module "$(git -C "$PORTOWN_TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
+		--module "$(module_version)" \
 		--branch "$(git -C "$PORTOWN_TOP" rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)" ||
 		err=1
 	if [ -s "$dir/who-holds.dat" ]; then
