@@ -15,6 +15,7 @@ import json
 import os
 import statistics
 import sys
+import textwrap
 
 # Per metric family: the ratios printed, as (numerator, denominator) variants.
 WHO = ["ioctl", "sysfs", "portownctl"]
@@ -130,7 +131,9 @@ def rst(result, metrics):
            "   PORTOWN_BENCH_PUBLISH=1); do not edit by hand.", "",
            "The latest figures of ``make bench`` (see \"Benchmarks\" in",
            "portown-testing.rst for what each one is and how it is measured).",
-           "", "Taken on %s with the kernel ``%s`` (``%s``) in QEMU (%s, vCPUs: %d,"
+           ""]
+    intro = [
+           "Taken on %s with the kernel ``%s`` (``%s``) in QEMU (%s, vCPUs: %d,"
            % (result["date"], result["release"], result["kernel"],
               result["accel"].split(",")[0].upper() + (" single-threaded"
                                                        if "single" in result["accel"]
@@ -143,10 +146,12 @@ def rst(result, metrics):
            "Times are wall-clock in an emulated machine: their ratios are the figures",
            "to compare, not their absolute values. A ratio is a median variant",
            "over a median reference; its min and max are those of the ratios",
-           "within each interleaved repetition.", ""]
+           "within each interleaved repetition."]
+    out += textwrap.wrap(" ".join(intro), 76, break_long_words=False,
+                         break_on_hyphens=False) + [""]
     warn = busy(result)
     if warn:
-        out += ["**%s%s**" % (warn[0].upper(), warn[1:]), ""]
+        out += textwrap.wrap("**%s%s**" % (warn[0].upper(), warn[1:]), 76) + [""]
     if result["problems"]:
         out += ["**This run was incomplete:** " + "; ".join(result["problems"]), ""]
     out += [".. image:: portown-who-holds.svg",
