@@ -139,10 +139,14 @@ def rst(result, metrics):
                                                        if "single" in result["accel"]
                                                        else ""),
               result["cpus"] or 0),
-           "%d MiB), portown as of ``%s`` on branch ``%s``; %s run, %s; %d s in the VM."
+           "%d MiB), portown as of ``%s`` on branch ``%s``; %s run, %s; %d s in the VM%s."
            % (result["memory_mb"], result["module"], result["branch"],
               "a quick" if result["quick"] else "a full", result["config"],
-              result["vm_seconds"]),
+              result["vm_seconds"],
+              ", while the rest of the host kept %.2f of its %d cores busy"
+              % (result["host_others_cores"], result["host_cores"])
+              if result.get("host_others_cores") is not None and result.get("host_cores")
+              else ""),
            "Times are wall-clock in an emulated machine: their ratios are the figures",
            "to compare, not their absolute values. A ratio is a median variant",
            "over a median reference; its min and max are those of the ratios",
@@ -198,6 +202,7 @@ def main():
     ap.add_argument("--others", type=float, default=None)
     ap.add_argument("--cores", type=int, default=None)
     ap.add_argument("--load", default="")
+    ap.add_argument("--date", default=None, help="of the run, when rendering an old one")
     args = ap.parse_args()
     quick = args.quick == "1"
 
@@ -245,7 +250,7 @@ def main():
 
     now = datetime.datetime.now(datetime.timezone.utc)
     result = {
-        "date": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "date": args.date or now.strftime("%Y-%m-%d %H:%M UTC"),
         "kernel": args.kernel, "release": args.release, "accel": args.accel,
         "cpus": cpus, "memory_mb": 2048, "step_seconds": steps, "quick": quick, "config": config,
         "module": args.module, "branch": args.branch,
