@@ -10,6 +10,8 @@
 #                           on each of the debug and PREEMPT_RT kernels
 #   make check-canaries     prove each detector of make check fires
 #   make demo               the field stories in a VM on a stock kernel
+#   make bench              figures against fuser/lsof, N_TTY and no module,
+#                           in a VM (build/bench; PORTOWN_BENCH_QUICK=1: quick)
 #   make lint               checkpatch, sparse, kernel-doc, shellcheck
 
 KERNELRELEASE ?= $(shell uname -r)
@@ -47,7 +49,10 @@ soak:
 demo:
 	tools/testing/demo.sh
 
+bench:
+	tools/testing/bench.sh
+
 lint:
 	tools/testing/lint.sh
 
-.PHONY: all module clean install check check-canaries soak demo lint
+.PHONY: all module clean install check check-canaries soak demo bench lint
