@@ -22,6 +22,10 @@
 #   PORTOWN_CACHE	cache for downloads and kernels (/var/cache/portown)
 #   PORTOWN_BUILD	per-run output (build/ in the tree)
 #   PORTOWN_NO_LINT	skip make lint (for quick local iterations)
+#   PORTOWN_BENCH=0	skip the quick bench, which a whole check runs (no
+#			PORTOWN_KERNELS, PORTOWN_TESTS, canary or soak) as
+#			one more job in the lanes, so that make bench keeps
+#			working; its figures are never judged
 
 # shellcheck source=tools/testing/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -168,11 +172,30 @@ else
 	tail -n 30 "$RUN/tools-test.log" >&2
 	record host fail "tools: libportown's host tests (see $RUN/tools-test.log)"
 fi
+# make bench in quick mode (tools/testing/bench.sh): it ran and measured
+# every figure, or it did not.
+run_bench() {
+	local dir=$RUN/bench t0 rc=0
+	mkdir -p "$dir"
+	t0=$(date +%s)
+	log "bench: quick mode on stock-6.1"
+	PORTOWN_BENCH_QUICK=1 PORTOWN_BENCH_KERNEL=stock-6.1 PORTOWN_BUILD=$dir PORTOWN_OFFLINE=1 \
+		"$TESTING/bench.sh" >"$dir/bench.out" 2>"$dir/bench.log" || rc=$?
+	if [ "$rc" = 0 ]; then
+		record bench pass "bench: make bench (quick) measures every figure"
+	else
+		tail -n 30 "$dir/bench.log" >&2
+		record bench fail "bench: make bench (quick) did not complete (see $dir/bench.log)"
+	fi
+	printf '%s\t%s\t%s\t%s\n' bench 0 "$(($(date +%s) - t0))" "quick, stock-6.1" >>"$RUN/times"
+	log "bench: done in $(($(date +%s) - t0))s"
+}
+
 # The kernels in lanes: each lane tests its kernels one after the other,
 # the lanes run at once.  The longest first, each to the lane with the
 # least work so far.
 weight() {
-	case $1 in debug-*) echo 12 ;; rt-*) echo 3 ;; *) echo 2 ;; esac
+	case $1 in debug-*) echo 12 ;; rt-*) echo 3 ;; bench) echo 1 ;; *) echo 2 ;; esac
 }
 
 run_lanes() {
@@ -194,7 +217,9 @@ run_lanes() {
 	for ((i = 0; i < lanes; i++)); do
 		[ -n "${kernels[i]}" ] || continue
 		log "lane $i:${kernels[i]}"
-		(for k in ${kernels[i]}; do run_kernel "$k" "$SRC"; done) &
+		(for k in ${kernels[i]}; do
+			if [ "$k" = bench ]; then run_bench; else run_kernel "$k" "$SRC"; fi
+		done) &
 		pids+=($!)
 	done
 	for pid in "${pids[@]}"; do
@@ -202,11 +227,16 @@ run_lanes() {
 	done
 }
 
+BENCH=
+if [ -z "${PORTOWN_KERNELS:-}${PORTOWN_TESTS:-}${PORTOWN_CANARY:-}${PORTOWN_SOAK_SECONDS:-}" ] &&
+	[ "${PORTOWN_BENCH:-1}" != 0 ]; then
+	BENCH=bench
+fi
 # shellcheck disable=SC2086 # a list of names
-run_lanes "${PORTOWN_LANES:-$((JOBS < 2 ? 1 : 2))}" $KERNELS
+run_lanes "${PORTOWN_LANES:-$((JOBS < 2 ? 1 : 2))}" $KERNELS $BENCH
 check_manifest host "" "$LINTED"
 
-summary "$KERNELS"
+summary "$KERNELS${BENCH:+ $BENCH}"
 canaries=0
 if [ -n "${PORTOWN_CANARIES:-}" ] && [ -z "${PORTOWN_CANARY:-}" ]; then
 	echo
