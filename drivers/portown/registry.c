@@ -54,6 +54,7 @@ void portown_registry_init(struct portown_registry *reg,
 	hash_init(reg->hash);
 	INIT_LIST_HEAD(&reg->listeners);
 	reg->sync = sync;
+	reg->event_ns = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(portown_registry_init);
 
@@ -622,7 +623,7 @@ void portown_port_record_flags(struct portown_port *port, u32 type,
 	slot->type = type;
 	slot->flags = flags;
 	slot->state = portown_port_state(port);
-	slot->time_ns = portown_now_ns();
+	slot->time_ns = port->reg->event_ns ?: portown_now_ns();
 	if (who)
 		portown_who_copy(&slot->who, who);
 	else

@@ -316,6 +316,9 @@ struct portown_listener {
  * @sync: the owner's hook, run each time portown_registry_lock() takes
  *	@lock: applies what the owner has pending, so that whoever reads
  *	the registry sees every change made so far; may be NULL
+ * @event_ns: the time of the event the owner is applying (set and
+ *	cleared by it under @lock), which the history records instead of
+ *	the time it is applied; 0: now
  */
 struct portown_registry {
 	struct mutex lock;		/* everything here and in every record */
@@ -323,6 +326,7 @@ struct portown_registry {
 	DECLARE_HASHTABLE(hash, 6);
 	struct list_head listeners;
 	void (*sync)(struct portown_registry *reg);
+	u64 event_ns;
 };
 
 void portown_registry_init(struct portown_registry *reg,

@@ -237,8 +237,12 @@ static void portown_track_sync(struct portown_registry *reg)
 	unsigned int n, i;
 
 	while ((n = portown_tap_pop(batch, ARRAY_SIZE(batch))))
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			/* recorded at the time the handler saw it, not now */
+			reg->event_ns = batch[i].who.since_ns;
 			portown_track_apply(&batch[i]);
+			reg->event_ns = 0;
+		}
 }
 
 /**
