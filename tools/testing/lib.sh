@@ -333,7 +333,7 @@ build_modules() {
 	local kdir=$1 dir=$2 root=${3:-} work rc=0
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	cp -a "$PORTOWN_TOP/Kbuild" "$PORTOWN_TOP/Makefile" "$PORTOWN_TOP/drivers" \
+	cp -a "$PORTOWN_TOP/Kbuild" "$PORTOWN_TOP/Makefile" "$PORTOWN_TOP/VERSION" "$PORTOWN_TOP/drivers" \
 		"$PORTOWN_TOP/include" "$dir/"
 	cp -a "$PORTOWN_TOP/tests/modules" "$dir/helper"
 	if [ -z "$root" ]; then
