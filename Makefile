@@ -11,12 +11,16 @@
 #   make check-canaries     prove each detector of make check fires
 #   make demo               the field stories in a VM on a stock kernel
 #   make lint               checkpatch, sparse, kernel-doc, shellcheck
+#   make deb                Debian packages in build/deb (portown-dkms,
+#                           portown-tools, libportown0, libportown-dev),
+#                           checked by lintian
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 DESTDIR ?=
 INSTALL_MOD_DIR ?= updates
 SOAK_SECONDS ?= 600
+DEB_DIR ?= build/deb
 
 MAKEFLAGS += --no-print-directory
 
@@ -50,4 +54,7 @@ demo:
 lint:
 	tools/testing/lint.sh
 
-.PHONY: all module clean install check check-canaries soak demo lint
+deb:
+	tools/deb.sh $(DEB_DIR)
+
+.PHONY: all module clean install check check-canaries soak demo lint deb
