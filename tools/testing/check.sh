@@ -168,6 +168,10 @@ else
 	tail -n 30 "$RUN/tools-test.log" >&2
 	record host fail "tools: libportown's host tests (see $RUN/tools-test.log)"
 fi
+# The packages, installed as a user installs them (pkg.sh)
+# shellcheck source=tools/testing/pkg.sh
+. "$TESTING/pkg.sh"
+run_pkg_test
 # The kernels in lanes: each lane tests its kernels one after the other,
 # the lanes run at once.  The longest first, each to the lane with the
 # least work so far.

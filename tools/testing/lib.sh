@@ -187,11 +187,14 @@ prepare_debug() {
 # compiler in a build root of that release.
 #   stock-5.10	Debian 11's long-term kernel, with its security updates
 #   stock-bpo	trixie-backports' newest kernel (7.3 today)
+#   pkg-bookworm	Debian 12 itself: the root the packages are installed in
+#			(pkg.sh)
 release_suites() {
 	case $1 in
 	stock-5.10) R_SUITES="bullseye bullseye-updates bullseye-security" R_DEFAULT= ;;
 	stock-bpo) R_SUITES="trixie trixie-updates trixie-security trixie-backports"
 		R_DEFAULT=trixie-backports ;;
+	pkg-bookworm) R_SUITES="bookworm bookworm-updates bookworm-security" R_DEFAULT= ;;
 	*) die "unknown release kernel $1" ;;
 	esac
 }
