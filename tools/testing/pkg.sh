@@ -93,12 +93,14 @@ run_pkg_test() {
 	echo "options portown reconcile_ms=$PKG_RECONCILE_MS" >>"$root/etc/modprobe.d/portown.conf"
 	pkg_vm "$root" "$rel" "$version"
 
-	# a second kernel's headers: DKMS's kernel hook builds the module for it
+	# a second kernel's headers: DKMS's kernel hooks build the module for
+	# it (compressed, portown.ko.xz, as 6.12's own modules are)
 	img=$(stock_image_pkg 6.12)
 	rel2=${img#linux-image-}
 	log "pkg: apt install linux-headers-$rel2 in the root"
 	if in_root "$root" sh -c "apt-get update -qq && apt-get install -y --no-install-recommends linux-headers-$rel2" \
-		>"$dir/headers2.log" 2>&1 && [ -f "$root/lib/modules/$rel2/updates/dkms/portown.ko" ]; then
+		>"$dir/headers2.log" 2>&1 &&
+		compgen -G "$root/lib/modules/$rel2/updates/dkms/portown.ko*" >/dev/null; then
 		record host pass "pkg: installing 6.12's headers builds portown.ko for it (DKMS autoinstall)"
 	else
 		tail -n 30 "$dir/headers2.log" >&2
@@ -164,7 +166,7 @@ pkg_vm() {
 		[modprobe_d]="pkg VM: the options of modprobe.d apply (reconcile_ms=$PKG_RECONCILE_MS)"
 		[version]="pkg VM: /sys/module/portown/version is the package's"
 		[list]="pkg VM: portownctl list works"
-		[uevent_hangup]="pkg VM: a hangup's uevent carries what 60-portown.rules matches (hungup)"
+		[uevent_hangup]="pkg VM: a hangup's uevent carries what 60-portown.rules matches (state hungup)"
 		[uevent_free]="pkg VM: the next uevent carries what clears the rule's mark (free, closed)"
 	)
 	prepare_stock 6.1

@@ -85,9 +85,12 @@ kill "$holder"
 sleep 6
 kill "$uev"
 sed 's/^/portown-vm: uevent: /' /tmp/uevents >/dev/console
-grep -q 'ACTION=change SUBSYSTEM=portown DEVPATH=[^ ]*/ttyS1 PORTOWN_STATE=hungup PORTOWN_EVENT=hangup' /tmp/uevents
-res $? uevent_hangup "no uevent of ttyS1 with state hungup and event hangup: $(tr '\n' ';' </tmp/uevents | cut -c1-200)"
-grep -q 'ACTION=change SUBSYSTEM=portown DEVPATH=[^ ]*/ttyS1 PORTOWN_STATE=closed PORTOWN_EVENT=free' /tmp/uevents
+# What the rule matches: a change of SUBSYSTEM portown with an event and
+# the state hungup.  The hangup ends the claim: the two are announced at
+# once, with the latest event (release or hangup).
+grep -Eq 'ACTION=change SUBSYSTEM=portown DEVPATH=[^ ]*/ttyS1 PORTOWN_STATE=hungup PORTOWN_EVENT=(hangup|release)$' /tmp/uevents
+res $? uevent_hangup "no uevent of ttyS1 with state hungup and event hangup or release: $(tr '\n' ';' </tmp/uevents | cut -c1-200)"
+grep -q 'ACTION=change SUBSYSTEM=portown DEVPATH=[^ ]*/ttyS1 PORTOWN_STATE=closed PORTOWN_EVENT=free$' /tmp/uevents
 res $? uevent_free "no uevent of ttyS1 with state closed and event free: $(tr '\n' ';' </tmp/uevents | cut -c1-200)"
 
 echo "# portown-vm: done" >&3
