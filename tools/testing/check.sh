@@ -168,10 +168,10 @@ else
 	tail -n 30 "$RUN/tools-test.log" >&2
 	record host fail "tools: libportown's host tests (see $RUN/tools-test.log)"
 fi
-# The packages, installed as a user installs them (pkg.sh)
-# shellcheck source=tools/testing/pkg.sh
-. "$TESTING/pkg.sh"
-run_pkg_test
+# The packages, installed as a user installs them (pkg.sh); its records
+# go to $RUN/results
+PORTOWN_PKG_RUN=$RUN "$TESTING/pkg.sh" ||
+	record host fail "pkg: tools/testing/pkg.sh stopped with an error"
 # The kernels in lanes: each lane tests its kernels one after the other,
 # the lanes run at once.  The longest first, each to the lane with the
 # least work so far.

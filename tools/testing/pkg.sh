@@ -14,9 +14,10 @@
 # autoinstall must build the module for it) and portown-dkms purged (no
 # portown.ko may remain).
 #
-# Records go to $RUN/results as check.sh's do ("host" records); run from
-# check.sh, or alone:
-#   tools/testing/pkg.sh      (records in build/pkg/results)
+# Records go to $RUN/results as check.sh's do ("host" records); check.sh
+# runs it with PORTOWN_PKG_RUN set to its run directory; alone:
+#   tools/testing/pkg.sh      (records in build/pkg-run/results, work in
+#                              build/pkg-run/pkg)
 
 # shellcheck source=tools/testing/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -233,8 +234,13 @@ pkg_promtool() {
 	fi
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	RUN=${RUN:-$PORTOWN_BUILD/pkg-run}
+# From check.sh, PORTOWN_PKG_RUN is its run directory: the records are
+# added to its results.
+if [ -n "${PORTOWN_PKG_RUN:-}" ]; then
+	RUN=$PORTOWN_PKG_RUN
+	run_pkg_test
+else
+	RUN=$PORTOWN_BUILD/pkg-run
 	mkdir -p "$RUN"
 	: >"$RUN/results"
 	run_pkg_test
