@@ -13,12 +13,16 @@
 #   make bench              figures against fuser/lsof, N_TTY and no module,
 #                           in a VM (build/bench; PORTOWN_BENCH_QUICK=1: quick)
 #   make lint               checkpatch, sparse, kernel-doc, shellcheck
+#   make deb                Debian packages in build/deb (portown-dkms,
+#                           portown-tools, libportown0, libportown-dev),
+#                           checked by lintian
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 DESTDIR ?=
 INSTALL_MOD_DIR ?= updates
 SOAK_SECONDS ?= 600
+DEB_DIR ?= build/deb
 
 MAKEFLAGS += --no-print-directory
 
@@ -55,4 +59,7 @@ bench:
 lint:
 	tools/testing/lint.sh
 
-.PHONY: all module clean install check check-canaries soak demo bench lint
+deb:
+	tools/deb.sh $(DEB_DIR)
+
+.PHONY: all module clean install check check-canaries soak demo bench lint deb

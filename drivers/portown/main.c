@@ -128,3 +128,6 @@ module_exit(portown_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Serial port ownership tracking and hangup recovery");
 MODULE_AUTHOR("The portown developers");
+#ifdef PORTOWN_VERSION		/* the top-level Kbuild's, from VERSION */
+MODULE_VERSION(PORTOWN_VERSION);
+#endif

@@ -34,6 +34,10 @@
 #define N_TTY		0
 #endif
 
+#ifndef PORTOWN_VERSION
+#define PORTOWN_VERSION	"unknown"	/* the build sets it from VERSION */
+#endif
+
 #define EXIT_USAGE	1	/* also internal errors */
 #define EXIT_BUSY	2
 #define EXIT_TIMEOUT	3
@@ -757,13 +761,43 @@ static void print_rows_json(const struct row *rows, size_t nr)
 	puts("]");
 }
 
-static int cmd_list(const char *port, char **argv, const struct opts *o)
+/*
+ * The serial ports in sysfs and those portown tracks, with their state,
+ * sorted by name, in *@out (*@nr of them).  Returns 0, or the exit code
+ * for a port that could not be read (the others are kept), or -1 with
+ * errno set when portown cannot be asked.
+ */
+static int collect_rows(struct row **out, size_t *nr)
 {
 	struct portown_list_entry *tracked;
 	struct range *ranges = NULL;
-	size_t nranges, ntracked, cap = 0, nr = 0;
+	size_t nranges, ntracked, cap = 0;
 	struct row *rows;
-	int rc, first_rc = 0;
+	int first_rc = 0;
+
+	*nr = 0;
+	if (portown_list(&tracked, &ntracked))
+		return -1;
+	if (serial_ranges(&ranges, &nranges))
+		msg(NULL, "%s: %s; listing tracked ports only", TTY_DRIVERS,
+		    strerror(errno));
+	rows = sysfs_rows(ranges, nranges, &cap, nr);
+	rows = add_tracked(rows, &cap, nr, tracked, ntracked);
+	free(tracked);
+	free(ranges);
+
+	*nr = read_rows(rows, *nr, &first_rc);
+	if (*nr)
+		qsort(rows, *nr, sizeof(*rows), row_cmp);
+	*out = rows;
+	return first_rc;
+}
+
+static int cmd_list(const char *port, char **argv, const struct opts *o)
+{
+	struct row *rows;
+	size_t nr;
+	int rc, first_rc;
 
 	(void)port;
 	(void)argv;
@@ -771,20 +805,10 @@ static int cmd_list(const char *port, char **argv, const struct opts *o)
 	rc = need_portown(NULL);
 	if (rc)
 		return rc;
-	if (portown_list(&tracked, &ntracked))
+	first_rc = collect_rows(&rows, &nr);
+	if (first_rc < 0)
 		return fail(NULL, errno);
-	if (serial_ranges(&ranges, &nranges))
-		msg(NULL, "%s: %s; listing tracked ports only", TTY_DRIVERS,
-		    strerror(errno));
-	rows = sysfs_rows(ranges, nranges, &cap, &nr);
-	rows = add_tracked(rows, &cap, &nr, tracked, ntracked);
-	free(tracked);
-	free(ranges);
-
-	nr = read_rows(rows, nr, &first_rc);
 	read_locks(rows, nr);
-	if (nr)
-		qsort(rows, nr, sizeof(*rows), row_cmp);
 	if (json)
 		print_rows_json(rows, nr);
 	else
@@ -1792,6 +1816,149 @@ static int cmd_reset(const char *port, char **argv, const struct opts *o)
 	return done(0);
 }
 
+/* metrics */
+
+/* The number of the states, PORTOWN_STATE_CLOSED to PORTOWN_STATE_GONE */
+#define NR_STATES	(PORTOWN_STATE_GONE + 1)
+
+/*
+ * A label value of the Prometheus text format: backslash, double quote
+ * and line feed escaped, bytes that are not UTF-8 replaced by U+FFFD.
+ */
+static void prom_label(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strnlen(s, max);
+	size_t n;
+
+	putchar('"');
+	while (p < end) {
+		if (*p == '"' || *p == '\\') {
+			printf("\\%c", *p);
+		} else if (*p == '\n') {
+			fputs("\\n", stdout);
+		} else if (*p < 0x80) {
+			putchar(*p);
+		} else {
+			n = utf8_len(p, end);
+			if (n) {
+				fwrite(p, 1, n, stdout);
+				p += n;
+				continue;
+			}
+			fputs("\xef\xbf\xbd", stdout);
+		}
+		p++;
+	}
+	putchar('"');
+}
+
+static void prom_family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP portown_%s %s\n# TYPE portown_%s %s\n", name, help, name,
+	       type);
+}
+
+/* The start of a sample of a port's metric: name{port="ttyS1" */
+static void prom_sample(const char *name, const struct portown_info *info)
+{
+	printf("portown_%s{port=", name);
+	prom_label(info->name, PORTOWN_NAME_LEN);
+}
+
+static void print_metrics(const struct row *rows, size_t nr)
+{
+	unsigned long long v[ARRAY_SIZE(counter_names)];
+	const struct portown_info *info;
+	char name[64], help[96];
+	unsigned int st;
+	size_t i, c;
+
+	prom_family("port_state", "gauge",
+		    "1 for the state the port is in (closed, open, claimed, hungup, gone), 0 for the others.");
+	for (i = 0; i < nr; i++) {
+		info = &rows[i].info;
+		for (st = 0; st < NR_STATES; st++) {
+			prom_sample("port_state", info);
+			printf(",state=\"%s\"} %d\n", portown_state_name(st),
+			       info->state == st);
+		}
+	}
+	prom_family("port_holders", "gauge",
+		    "Open descriptors of the port, live and hung up.");
+	for (i = 0; i < nr; i++) {
+		prom_sample("port_holders", &rows[i].info);
+		printf("} %u\n", rows[i].info.nr_holders);
+	}
+	prom_family("port_owner_info", "gauge",
+		    "The port's owner (its claimer, else its earliest live opener), for ports that have one.");
+	for (i = 0; i < nr; i++) {
+		info = &rows[i].info;
+		if (nobody(&info->owner))
+			continue;
+		prom_sample("port_owner_info", info);
+		fputs(",owner=", stdout);
+		if (info->owner.flags & PORTOWN_ID_HIDDEN) {
+			fputs("\"(hidden)\",pid=\"\",uid=\"\"} 1\n", stdout);
+		} else {
+			prom_label(info->owner.comm, PORTOWN_COMM_LEN);
+			printf(",pid=\"%d\",uid=\"%u\"} 1\n", info->owner.pid,
+			       info->owner.uid);
+		}
+	}
+	prom_family("port_owner_since_seconds", "gauge",
+		    "When the port's owner opened or claimed it, in seconds since the epoch.");
+	for (i = 0; i < nr; i++) {
+		info = &rows[i].info;
+		if (nobody(&info->owner) || (info->owner.flags & PORTOWN_ID_HIDDEN))
+			continue;
+		prom_sample("port_owner_since_seconds", info);
+		printf("} %llu.%03llu\n",
+		       (unsigned long long)info->owner.since_ns / 1000000000ULL,
+		       (unsigned long long)info->owner.since_ns / 1000000ULL % 1000);
+	}
+	for (c = 0; c < ARRAY_SIZE(counter_names); c++) {
+		snprintf(name, sizeof(name), "port_%s_total", counter_names[c]);
+		snprintf(help, sizeof(help), "The port's %s since portown first saw it.",
+			 counter_names[c]);
+		prom_family(name, "counter", help);
+		for (i = 0; i < nr; i++) {
+			counters(&rows[i].info.counters, v);
+			prom_sample(name, &rows[i].info);
+			printf("} %llu\n", v[c]);
+		}
+	}
+}
+
+/*
+ * Every port's state, owner and counters in the Prometheus text format,
+ * as node_exporter's textfile collector reads it.  Without the module,
+ * portown_up is 0 and the status 0, so that the file still says so.
+ */
+static int cmd_metrics(const char *port, char **argv, const struct opts *o)
+{
+	struct row *rows = NULL;
+	size_t nr = 0;
+	int rc = 0;
+	bool up;
+
+	(void)port;
+	(void)argv;
+	(void)o;
+	up = portown_available() == 0;
+	if (up) {
+		rc = collect_rows(&rows, &nr);
+		if (rc < 0)
+			return fail(NULL, errno);
+	}
+	prom_family("up", "gauge", "1 when the portown module answers on " PORTOWN_CTL_PATH ".");
+	printf("portown_up %d\n", up);
+	if (up)
+		print_metrics(rows, nr);
+	free(rows);
+	return done(rc);
+}
+
 struct cmd {
 	const char *name;
 	int (*fn)(const char *port, char **argv, const struct opts *o);
@@ -1811,6 +1978,7 @@ static const struct cmd cmds[] = {
 	{ "watch", cmd_watch, 0, 1, 0 },
 	{ "baseline", cmd_baseline, 1, 1, OPT_SET | OPT_RESET },
 	{ "reset", cmd_reset, 1, 2, 0 },
+	{ "metrics", cmd_metrics, 0, 0, 0 },
 };
 
 static void print_help(FILE *f)
@@ -1837,10 +2005,13 @@ static void print_help(FILE *f)
 	      "                             when PORT goes back to its baseline: after a\n"
 	      "                             hangup, also after every last close, or never\n"
 	      "                             (root to set)\n"
+	      "  metrics                    every port's state, owner and counters in the\n"
+	      "                             Prometheus text format (node_exporter textfile)\n"
 	      "\n"
 	      "PORT is a path (/dev/ttyS1) or a tty name (ttyS1).\n"
 	      "  -j, --json     machine-readable output, for every command\n"
 	      "  -h, --help     this text\n"
+	      "  -V, --version  the version of portownctl\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 usage or internal error, 2 port busy, 3 timeout,\n"
 	      "4 portown not loaded, 5 no such port; claim: that of CMD.\n", f);
@@ -1864,6 +2035,7 @@ static int parse_ms(const char *arg, int *ms)
 static const struct option lopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "wait", required_argument, NULL, 'w' },
 	{ "exec", no_argument, NULL, 'e' },
@@ -1881,11 +2053,14 @@ static int global_opts(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+jh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
+		case 'V':
+			printf("portownctl %s\n", PORTOWN_VERSION);
+			return done(0);
 		case 'h':
 			print_help(stdout);
 			return done(0);

@@ -26,6 +26,8 @@
 #			PORTOWN_KERNELS, PORTOWN_TESTS, canary or soak) as
 #			one more job in the lanes, so that make bench keeps
 #			working; its figures are never judged
+#   PORTOWN_PKG=0	skip the package test (tools/testing/pkg.sh), which
+#			a whole check runs likewise
 
 # shellcheck source=tools/testing/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -191,11 +193,24 @@ run_bench() {
 	log "bench: done in $(($(date +%s) - t0))s"
 }
 
+# The packages, installed as a user installs them (tools/testing/pkg.sh):
+# its records, under the name "pkg", checked against the manifest.
+run_pkg() {
+	local t0
+	t0=$(date +%s)
+	log "pkg: make deb, the packages installed in a Debian 12 root, DKMS, a boot"
+	PORTOWN_PKG_RUN=$RUN "$TESTING/pkg.sh" >"$RUN/pkg.log" 2>&1 ||
+		record pkg fail "pkg: tools/testing/pkg.sh stopped with an error (see $RUN/pkg.log)"
+	check_manifest pkg "" 0
+	printf '%s\t%s\t%s\t%s\n' pkg 0 "$(($(date +%s) - t0))" "stock-6.1, 6.12 headers" >>"$RUN/times"
+	log "pkg: done in $(($(date +%s) - t0))s"
+}
+
 # The kernels in lanes: each lane tests its kernels one after the other,
 # the lanes run at once.  The longest first, each to the lane with the
 # least work so far.
 weight() {
-	case $1 in debug-*) echo 12 ;; rt-*) echo 3 ;; bench) echo 1 ;; *) echo 2 ;; esac
+	case $1 in debug-*) echo 12 ;; rt-*) echo 3 ;; pkg) echo 4 ;; bench) echo 1 ;; *) echo 2 ;; esac
 }
 
 run_lanes() {
@@ -218,7 +233,11 @@ run_lanes() {
 		[ -n "${kernels[i]}" ] || continue
 		log "lane $i:${kernels[i]}"
 		(for k in ${kernels[i]}; do
-			if [ "$k" = bench ]; then run_bench; else run_kernel "$k" "$SRC"; fi
+			case $k in
+			bench) run_bench ;;
+			pkg) run_pkg ;;
+			*) run_kernel "$k" "$SRC" ;;
+			esac
 		done) &
 		pids+=($!)
 	done
@@ -227,16 +246,26 @@ run_lanes() {
 	done
 }
 
-BENCH=
-if [ -z "${PORTOWN_KERNELS:-}${PORTOWN_TESTS:-}${PORTOWN_CANARY:-}${PORTOWN_SOAK_SECONDS:-}" ] &&
-	[ "${PORTOWN_BENCH:-1}" != 0 ]; then
-	BENCH=bench
+# A whole check (no PORTOWN_KERNELS, PORTOWN_TESTS, canary or soak) also
+# runs the quick bench and the package test, as jobs in the lanes; what
+# they install on the host is installed first, once, so that the lanes
+# never run apt at the same time.
+EXTRA=
+if [ -z "${PORTOWN_KERNELS:-}${PORTOWN_TESTS:-}${PORTOWN_CANARY:-}${PORTOWN_SOAK_SECONDS:-}" ]; then
+	if [ "${PORTOWN_BENCH:-1}" != 0 ]; then EXTRA="$EXTRA bench"; fi
+	if [ "${PORTOWN_PKG:-1}" != 0 ]; then EXTRA="$EXTRA pkg"; fi
+fi
+if [ -n "$EXTRA" ]; then
+	ensure_packages "${EXTRA_PACKAGES[@]}"
+	# the kernel both boot, fetched before the lanes share it
+	prepare_kernel stock-6.1 >"$RUN/prepare-extra.log" 2>&1 ||
+		{ cat "$RUN/prepare-extra.log" >&2; record host fail "kernel: cannot prepare stock-6.1"; }
 fi
 # shellcheck disable=SC2086 # a list of names
-run_lanes "${PORTOWN_LANES:-$((JOBS < 2 ? 1 : 2))}" $KERNELS $BENCH
+run_lanes "${PORTOWN_LANES:-$((JOBS < 2 ? 1 : 2))}" $KERNELS $EXTRA
 check_manifest host "" "$LINTED"
 
-summary "$KERNELS${BENCH:+ $BENCH}"
+summary "$KERNELS$EXTRA"
 canaries=0
 if [ -n "${PORTOWN_CANARIES:-}" ] && [ -z "${PORTOWN_CANARY:-}" ]; then
 	echo

@@ -40,6 +40,25 @@ BASE_PACKAGES=(
 	"$SOURCE_PKG"
 )
 
+# What the quick bench and the package test of a whole check need on the
+# host besides: fuser and lsof (measured against), gnuplot (the bench's
+# picture), dpkg-buildpackage, debhelper with dh-dkms and lintian (make
+# deb), promtool (prometheus: the metrics' format).
+EXTRA_PACKAGES=(psmisc lsof gnuplot-nox dpkg-dev fakeroot debhelper dh-dkms lintian prometheus)
+
+# Install packages $@ that are missing (as root).
+ensure_packages() {
+	local p missing=()
+	for p in "$@"; do
+		have_pkg "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages (install as root): ${missing[*]}"
+	log "installing: ${missing[*]}"
+	apt_update
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
 # Debian programs the VM runs as real clients, copied with their libraries.
 VM_PROGRAMS=(/usr/bin/socat /usr/bin/picocom)
 
@@ -187,11 +206,14 @@ prepare_debug() {
 # compiler in a build root of that release.
 #   stock-5.10	Debian 11's long-term kernel, with its security updates
 #   stock-bpo	trixie-backports' newest kernel (7.3 today)
+#   pkg-bookworm	Debian 12 itself: the root the packages are installed in
+#			(pkg.sh)
 release_suites() {
 	case $1 in
 	stock-5.10) R_SUITES="bullseye bullseye-updates bullseye-security" R_DEFAULT= ;;
 	stock-bpo) R_SUITES="trixie trixie-updates trixie-security trixie-backports"
 		R_DEFAULT=trixie-backports ;;
+	pkg-bookworm) R_SUITES="bookworm bookworm-updates bookworm-security" R_DEFAULT= ;;
 	*) die "unknown release kernel $1" ;;
 	esac
 }
@@ -333,7 +355,7 @@ build_modules() {
 	local kdir=$1 dir=$2 root=${3:-} work rc=0
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	cp -a "$PORTOWN_TOP/Kbuild" "$PORTOWN_TOP/Makefile" "$PORTOWN_TOP/drivers" \
+	cp -a "$PORTOWN_TOP/Kbuild" "$PORTOWN_TOP/Makefile" "$PORTOWN_TOP/VERSION" "$PORTOWN_TOP/drivers" \
 		"$PORTOWN_TOP/include" "$dir/"
 	cp -a "$PORTOWN_TOP/tests/modules" "$dir/helper"
 	if [ -z "$root" ]; then

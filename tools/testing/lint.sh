@@ -37,7 +37,7 @@ fi
 echo "== sparse C=2 W=1"
 kdir=/usr/src/linux-headers-$(stock_image_pkg 6.12 | sed 's/^linux-image-//')
 tmp=$(mktemp -d)
-cp -a Kbuild Makefile drivers include "$tmp/"
+cp -a Kbuild Makefile VERSION drivers include "$tmp/"
 cp -a tests/modules "$tmp/helper"
 if ! make -C "$kdir" M="$tmp" C=2 W=1 modules >"$tmp/sparse.log" 2>&1 ||
 	! make -C "$kdir" M="$tmp/helper" C=2 W=1 modules >>"$tmp/sparse.log" 2>&1 ||

@@ -198,7 +198,7 @@ check_manifest() {
 			}
 			nk = split($1, ks, ",")
 			for (i = 1; i <= nk; i++)
-				if (ks[i] == "all" && K != "host" || ks[i] == K) {
+				if (ks[i] == "all" && K != "host" && K != "pkg" || ks[i] == K) {
 					if (inscope($3)) want[$3] = $2
 				}
 			next
