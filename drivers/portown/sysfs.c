@@ -417,6 +417,40 @@ static void portown_tidy(void)
 	}
 }
 
+static void portown_dev_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/*
+ * What device_create_with_groups() does, but for the power-management
+ * attributes: a port's directory has no power state, and the "power"
+ * group would cost every tracked port more kernel memory than its record.
+ */
+static struct device *portown_dev_create(struct portown_port *port)
+{
+	struct device *dev;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(dev);
+	dev->class = &portown_class;
+	dev->groups = portown_port_groups;
+	dev->release = portown_dev_release;
+	dev_set_drvdata(dev, port);
+	device_set_pm_not_required(dev);
+	ret = dev_set_name(dev, "%s", port->name);
+	if (!ret)
+		ret = device_add(dev);
+	if (ret) {
+		put_device(dev);
+		return ERR_PTR(ret);
+	}
+	return dev;
+}
+
 /*
  * The work item makes the directories of new records, removes the
  * "device" links of ports whose device is gone (making them anew for a
@@ -431,8 +465,7 @@ static void portown_sysfs_workfn(struct work_struct *work)
 	mutex_lock(&portown_sysfs_mutex);
 	/* old directories go first, each time: a new port may want the name */
 	for (portown_tidy(); (port = portown_next_without_dev()); portown_tidy()) {
-		dev = device_create_with_groups(&portown_class, NULL, 0, port,
-						portown_port_groups, "%s", port->name);
+		dev = portown_dev_create(port);
 		if (IS_ERR(dev)) {
 			pr_warn("%s: cannot create its sysfs directory (%ld)\n",
 				port->name, PTR_ERR(dev));
