@@ -426,6 +426,17 @@ static inline int info_by_devt(int ctl, dev_t devt, struct portown_info *info)
 }
 
 /* Run @cmd with the shell; its output in @out, its exit status returned. */
+/* PORTOWN_IOC_WHY of the port @devt on /dev/portown (@ctl). */
+static inline int why_of(int ctl, dev_t devt, struct portown_why *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->size = sizeof(*w);
+	w->fd = -1;
+	w->dev_major = major(devt);
+	w->dev_minor = minor(devt);
+	return ioctl(ctl, PORTOWN_IOC_WHY, w);
+}
+
 static inline int run_cmd(const char *cmd, char *out, size_t len)
 {
 	size_t n = 0;

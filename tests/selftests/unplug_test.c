@@ -110,17 +110,6 @@ static bool gone_by_nobody(dev_t devt)
 	return found;
 }
 
-/* PORTOWN_IOC_WHY of the port @devt. */
-static int why_of(int ctl, dev_t devt, struct portown_why *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->size = sizeof(*w);
-	w->fd = -1;
-	w->dev_major = major(devt);
-	w->dev_minor = minor(devt);
-	return ioctl(ctl, PORTOWN_IOC_WHY, w);
-}
-
 /* The FTDI adapter's usbfs node, /dev/bus/usb/BBB/DDD, into @path. */
 static int ftdi_node(char *path, size_t len)
 {

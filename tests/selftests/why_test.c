@@ -79,17 +79,6 @@ FIXTURE_TEARDOWN(why)
 	unload_portown();
 }
 
-/* PORTOWN_IOC_WHY of the port @devt, as the caller sees it. */
-static int why_of(int ctl, dev_t devt, struct portown_why *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->size = sizeof(*w);
-	w->fd = -1;
-	w->dev_major = major(devt);
-	w->dev_minor = minor(devt);
-	return ioctl(ctl, PORTOWN_IOC_WHY, w);
-}
-
 /* Wait up to 3 s for a kernel log line holding @a and @b. */
 static bool logged(int kmsg, const char *a, const char *b)
 {

@@ -257,7 +257,14 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
-static void json_str(const char *s, size_t max)
+/*
+ * @s (at most @max bytes) as a quoted string: for JSON (@prom false),
+ * control characters as \uXXXX, bytes that are not UTF-8 as U+FFFD; for
+ * a label value of the Prometheus text format, line feeds as \n and the
+ * rest as they are, bytes that are not UTF-8 as U+FFFD itself.  Quote
+ * and backslash escaped in both.
+ */
+static void put_quoted(const char *s, size_t max, bool prom)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + strnlen(s, max);
@@ -267,7 +274,9 @@ static void json_str(const char *s, size_t max)
 	while (p < end) {
 		if (*p == '"' || *p == '\\') {
 			printf("\\%c", *p);
-		} else if (*p < 0x20 || *p == 0x7f) {
+		} else if (prom && *p == '\n') {
+			fputs("\\n", stdout);
+		} else if (!prom && (*p < 0x20 || *p == 0x7f)) {
 			printf("\\u%04x", *p);
 		} else if (*p < 0x80) {
 			putchar(*p);
@@ -278,11 +287,16 @@ static void json_str(const char *s, size_t max)
 				p += n;
 				continue;
 			}
-			fputs("\\ufffd", stdout);
+			fputs(prom ? "\xef\xbf\xbd" : "\\ufffd", stdout);
 		}
 		p++;
 	}
 	putchar('"');
+}
+
+static void json_str(const char *s, size_t max)
+{
+	put_quoted(s, max, false);
 }
 
 static void json_key(const char *key, const char *value, size_t max)
@@ -1821,36 +1835,10 @@ static int cmd_reset(const char *port, char **argv, const struct opts *o)
 /* The number of the states, PORTOWN_STATE_CLOSED to PORTOWN_STATE_GONE */
 #define NR_STATES	(PORTOWN_STATE_GONE + 1)
 
-/*
- * A label value of the Prometheus text format: backslash, double quote
- * and line feed escaped, bytes that are not UTF-8 replaced by U+FFFD.
- */
+/* A label value of the Prometheus text format. */
 static void prom_label(const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + strnlen(s, max);
-	size_t n;
-
-	putchar('"');
-	while (p < end) {
-		if (*p == '"' || *p == '\\') {
-			printf("\\%c", *p);
-		} else if (*p == '\n') {
-			fputs("\\n", stdout);
-		} else if (*p < 0x80) {
-			putchar(*p);
-		} else {
-			n = utf8_len(p, end);
-			if (n) {
-				fwrite(p, 1, n, stdout);
-				p += n;
-				continue;
-			}
-			fputs("\xef\xbf\xbd", stdout);
-		}
-		p++;
-	}
-	putchar('"');
+	put_quoted(s, max, true);
 }
 
 static void prom_family(const char *name, const char *type, const char *help)

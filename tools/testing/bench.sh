@@ -36,15 +36,7 @@ BENCH_PROGRAMS=(/usr/bin/fuser /usr/bin/lsof)
 BENCH_APPEND="nr_cpus=1"
 
 bench_deps() {
-	local p missing=()
-	for p in "${BENCH_PACKAGES[@]}"; do
-		have_pkg "$p" || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" = 0 ] || die "missing packages (install as root): ${missing[*]}"
-	log "installing: ${missing[*]}"
-	apt_update
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	ensure_packages "${BENCH_PACKAGES[@]}"
 }
 
 # CPU seconds of this shell's children that have ended (QEMU, once boot_vm

@@ -92,7 +92,7 @@ stock_image_pkg() {
 
 # Install everything make check and make demo need (as root).
 ensure_deps() {
-	local missing=() p series img
+	local series img
 	local -a want=("${BASE_PACKAGES[@]}")
 
 	if [ "$(id -u)" = 0 ] && [ -z "${PORTOWN_OFFLINE:-}" ]; then
@@ -104,14 +104,7 @@ ensure_deps() {
 		[ -n "$img" ] || die "cannot resolve Debian's $series kernel image package"
 		want+=("linux-headers-${img#linux-image-}")
 	done
-	for p in "${want[@]}"; do
-		have_pkg "$p" || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" = 0 ] || die "missing packages (install as root): ${missing[*]}"
-	log "installing: ${missing[*]}"
-	apt_update
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	ensure_packages "${want[@]}"
 }
 
 # Unpack Debian's linux-source once per version; print the tree's path.
