@@ -36,14 +36,27 @@
 #define SYS0	"/sys/class/portown/ttyUSB0"
 #define SYS1	"/sys/class/portown/ttyUSB1"
 
-/* The adapter's node appears: root:dialout 0660, as udev would make it. */
+/*
+ * The adapter's node appears: root:dialout 0660, as udev would make it.
+ * devtmpfs sets the node's owner and mode in a step of its own after
+ * making it, which on a slow kernel can come after ours: ours is set
+ * again until it stays.
+ */
 static int await_node(const char *path)
 {
+	struct stat st;
+	int i;
+
 	if (!wait_for_path(path, 20000))
 		return -1;
-	if (chown(path, 0, DIALOUT_GID) || chmod(path, 0660))
-		return -1;
-	return 0;
+	for (i = 0; i < 50; i++) {
+		if (chown(path, 0, DIALOUT_GID) || chmod(path, 0660))
+			return -1;
+		sleep_ms(100);
+		if (!stat(path, &st) && st.st_gid == DIALOUT_GID && (st.st_mode & 0777) == 0660)
+			return 0;
+	}
+	return -1;
 }
 
 static int pull_out(const char *node)
